@@ -1,0 +1,38 @@
+"""Reply -> terminal text (rich). The console's outbound translator."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from bot.messages import Actions, BulletList, Fields, Heading, Image, Paragraph, Reply
+
+
+def render(reply: Reply, indent: str = "  ") -> Text:
+    if not reply.blocks:
+        return Text(indent + reply.text.replace("\n", "\n" + indent))
+    out = Text()
+    for block in reply.blocks:
+        if isinstance(block, Heading):
+            out.append(indent + block.text + "\n", style="bold")
+        elif isinstance(block, Paragraph):
+            out.append(indent + block.text.replace("\n", "\n" + indent) + "\n")
+        elif isinstance(block, Fields):
+            for key, value in block.pairs:
+                out.append(f"{indent}  {key}: ", style="cyan")
+                out.append(value + "\n")
+        elif isinstance(block, BulletList):
+            for item in block.items:
+                out.append(f"{indent}  • {item}\n")
+        elif isinstance(block, Actions):
+            labels = "  ".join(f"[{b.label}]" for b in block.buttons)
+            out.append(f"{indent}{labels}\n", style="dim")
+        elif isinstance(block, Image):
+            out.append(f"{indent}({block.alt}: {block.path})\n", style="dim")
+    out.rstrip()
+    return out
+
+
+def stamp(reply: Reply) -> str:
+    """``2027-03-22 09:00 CET``: a proactive message's scheduled local time."""
+    when = reply.scheduled_for
+    return when.strftime("%Y-%m-%d %H:%M %Z") if when else ""

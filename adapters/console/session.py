@@ -1,0 +1,107 @@
+"""A console conversation: ``:as``, ``:advance`` and chat lines, one at a time.
+
+``:advance`` moves the simulated clock in steps, stopping at every moment the scheduler has
+work, and runs the same scheduler tick ``serve`` runs, so nudges print with their slot time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from adapters.console.adapter import ConsoleAdapter, parse_advance
+from adapters.console.inbound import WORKSPACE, to_inbound
+from bot.clock import SimulatedClock
+from bot.jobs.scheduler import NudgeScheduler
+from bot.messages import Inbound, Reply
+
+Handler = Callable[[Inbound], Awaitable[list[Reply]]]
+ZoneLookup = Callable[[str, str, str], Awaitable[str | None]]
+SaveClock = Callable[[datetime], Awaitable[None]]
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        adapter: ConsoleAdapter,
+        handle: Handler,
+        scheduler: NudgeScheduler,
+        clock: SimulatedClock,
+        save_clock: SaveClock,
+        zone_of: ZoneLookup,
+        default_zone: str,
+        *,
+        user: str,
+        channel: str,
+        echo: bool,
+    ) -> None:
+        self.adapter = adapter
+        self.handle = handle
+        self.scheduler = scheduler
+        self.clock = clock
+        self.save_clock = save_clock
+        self.zone_of = zone_of
+        self.default_zone = default_zone
+        self.user = user.lstrip("@")
+        self.channel = channel.lstrip("#")
+        self.echo = echo
+
+    @property
+    def prompt(self) -> str:
+        return f"@{self.user} › "
+
+    async def zone(self) -> str:
+        return await self.zone_of("console", WORKSPACE, self.channel) or self.default_zone
+
+    async def run_line(self, line: str) -> None:
+        line = line.rstrip("\n")
+        if not line.strip():
+            return
+        if line.lstrip().startswith("#"):
+            self.adapter.say(line.strip().lstrip("#").strip(), style="bold yellow")
+            return
+        if self.echo:
+            self.adapter.say(self.prompt + line, style="green")
+        if line.startswith(":"):
+            await self._meta(line[1:].strip())
+            return
+        for reply in await self.handle(to_inbound(line, self.user, self.channel)):
+            self.adapter.reply(reply)
+        await self.scheduler.tick()
+
+    async def _meta(self, line: str) -> None:
+        word, _, arg = line.partition(" ")
+        if word == "as" and arg.strip():
+            self.user = arg.strip().lstrip("@").split(" ")[0]
+        elif word == "advance":
+            target = parse_advance(arg, self.clock.now(), await self.zone())
+            if isinstance(target, str):
+                self.adapter.say(target, style="red")
+            elif target <= self.clock.now():
+                self.adapter.say("the clock only moves forward", style="red")
+            else:
+                await self.advance(target)
+        elif word == "now":
+            self.adapter.say(await self.local_now())
+        else:
+            self.adapter.say(
+                ":as NAME · :advance 1w|3d|2h|30m · :advance to 2027-03-22T08:00 · :now",
+                style="red",
+            )
+
+    async def advance(self, target: datetime) -> None:
+        while True:
+            upcoming = await self.scheduler.next_due_after(self.clock.now())
+            step = upcoming if upcoming is not None and upcoming <= target else target
+            self.clock.set(step)
+            await self.scheduler.tick()
+            if step >= target:
+                break
+        await self.save_clock(self.clock.now())
+        self.adapter.say(f"  ⏱ {await self.local_now()}", style="dim")
+
+    async def local_now(self) -> str:
+        from zoneinfo import ZoneInfo
+
+        local = self.clock.now().astimezone(ZoneInfo(await self.zone()))
+        return local.strftime("%a %Y-%m-%d %H:%M %Z")

@@ -1,0 +1,89 @@
+"""The composition root: the one place that builds engine, unit of work, clock, coach,
+scheduler and adapters. Tests and the CLI pass overrides; nothing else wires things up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SimulatedClock, SystemClock
+from bot.jobs.dispatcher import Dispatcher
+from bot.jobs.scheduler import NudgeScheduler
+from bot.ports import ChatAdapter
+from bot.services.coach import Coach, PilotDefaults
+from bot.settings import Settings
+from storage.db import make_engine
+from storage.repositories import UnitOfWorkFactory
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow: UnitOfWorkFactory
+    clock: Clock
+    coach: Coach
+    dispatcher: Dispatcher
+    scheduler: NudgeScheduler
+    adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+
+    async def channel_zone(self, platform: str, workspace: str, channel: str) -> str | None:
+        async with self.uow() as uow:
+            ws = await uow.repo.workspace(platform, workspace)
+            assert ws.id is not None
+            pilot = await uow.repo.current_pilot(ws.id, channel)
+            return pilot.timezone if pilot else None
+
+    async def load_sim_clock(self) -> datetime | None:
+        async with self.uow() as uow:
+            return await uow.repo.sim_now()
+
+    async def save_sim_clock(self, now: datetime) -> None:
+        async with self.uow() as uow:
+            await uow.repo.set_sim_now(now)
+            await uow.commit()
+
+    async def close(self) -> None:
+        self.scheduler.stop()
+        for adapter in self.adapters.values():
+            await adapter.stop()
+        await self.engine.dispose()
+
+
+def defaults_from(settings: Settings) -> PilotDefaults:
+    return PilotDefaults(
+        language=settings.pilot_default_language,
+        timezone=settings.pilot_default_timezone,
+        nudge_slot=settings.pilot_nudge_time,
+        region=settings.pilot_default_region,
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    adapters: Mapping[str, ChatAdapter] | None = None,
+    engine: AsyncEngine | None = None,
+) -> App:
+    engine = engine or make_engine(settings.database_url)
+    uow = UnitOfWorkFactory(engine)
+    clock = clock or SystemClock()
+    chosen = dict(adapters or {})
+    dispatcher = Dispatcher(uow, chosen, clock)
+    return App(
+        settings=settings,
+        engine=engine,
+        uow=uow,
+        clock=clock,
+        coach=Coach(uow, clock, defaults_from(settings)),
+        dispatcher=dispatcher,
+        scheduler=NudgeScheduler(uow, dispatcher, clock),
+        adapters=chosen,
+    )
+
+
+__all__ = ["App", "SimulatedClock", "build_app"]

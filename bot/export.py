@@ -1,0 +1,71 @@
+"""``pilot-coach export``: a pilot's (or every pilot's) data as CSV, Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.clock import Clock
+from bot.report import checkins_csv, summary_markdown
+from bot.services.snapshot import load_snapshot
+from bot.settings import Settings
+from storage.db import schema_is_current
+from storage.repositories import UnitOfWorkFactory
+from storage.tables import Pilot
+
+FORMATS = ("csv", "md", "json")
+
+
+class PilotNotFound(LookupError):
+    pass
+
+
+async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int | None) -> str:
+    async with uow() as unit:
+        repo = unit.repo
+        pilots: list[Pilot]
+        if pilot_id is None:
+            pilots = list(await repo.all_pilots())
+        else:
+            found = await repo.pilot(pilot_id)
+            if found is None:
+                raise PilotNotFound(f"no pilot with id {pilot_id}")
+            pilots = [found]
+        snaps = [await load_snapshot(repo, p, clock.now()) for p in pilots]
+        if fmt == "md":
+            return "\n\n---\n\n".join(summary_markdown(s) for s in snaps) + "\n"
+        if fmt == "csv":
+            parts = [checkins_csv(s).splitlines() for s in snaps]
+            header = parts[0][:1] if parts else []
+            return "\n".join(header + [line for p in parts for line in p[1:]]) + "\n"
+        data: list[dict[str, Any]] = []
+        for snap in snaps:
+            assert snap.pilot.id is not None
+            workspace = await repo.workspace_by_id(snap.pilot.workspace_id)
+            history = await repo.role_history(snap.pilot.id)
+            people = await repo.people(sorted({h.person_id for h in history}))
+            data.append(
+                {
+                    "pilot": snap.pilot.model_dump(mode="json"),
+                    "workspace": workspace.model_dump(mode="json") if workspace else None,
+                    "people": [p.model_dump(mode="json") for p in people.values()],
+                    "roles": [h.model_dump(mode="json") for h in history],
+                    "tasks_done": sorted(snap.done),
+                    "processes": [p.model_dump(mode="json") for p in snap.processes],
+                    "metrics": [v.metric.model_dump(mode="json") for v in snap.metrics],
+                    "checkins": [c.model_dump(mode="json") for c in snap.checkins],
+                }
+            )
+        return json.dumps({"pilots": data}, ensure_ascii=False, indent=2) + "\n"
+
+
+async def export_text(settings: Settings, fmt: str, pilot_id: int | None) -> str:
+    from bot.app import build_app
+
+    if not schema_is_current(settings.database_url):
+        raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
+    app = build_app(settings)
+    try:
+        return await export(app.uow, app.clock, fmt, pilot_id)
+    finally:
+        await app.close()

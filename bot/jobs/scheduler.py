@@ -1,0 +1,75 @@
+"""The periodic job: plan what is due, then deliver it. APScheduler runs ``tick`` in ``serve``;
+the console runs the same ``tick`` when its simulated clock moves."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.jobs.dispatcher import Dispatcher
+from bot.jobs.planner import Planner, next_slot_after
+from bot.services.snapshot import load_snapshot
+from storage.repositories import UnitOfWorkFactory
+
+log = logging.getLogger("pilot_coach.scheduler")
+
+TICK_SECONDS = 30
+MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
+
+
+class NudgeScheduler:
+    def __init__(self, uow: UnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock) -> None:
+        self.uow = uow
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self._aps: AsyncIOScheduler | None = None
+
+    async def plan(self) -> int:
+        async with self.uow() as uow:
+            added = await Planner(uow.repo).plan(self.clock.now())
+            await uow.commit()
+        return added
+
+    async def tick(self) -> int:
+        """Plan and dispatch until nothing new is due; returns messages delivered."""
+        delivered = 0
+        for _ in range(MAX_PASSES):
+            added = await self.plan()
+            sent = await self.dispatcher.dispatch()
+            delivered += sent
+            if not added and not sent:
+                break
+        return delivered
+
+    async def next_due_after(self, now: datetime) -> datetime | None:
+        """The earliest moment after ``now`` at which a tick could have work."""
+        async with self.uow() as uow:
+            times = []
+            for pilot in await uow.repo.open_pilots():
+                snap = await load_snapshot(uow.repo, pilot, now)
+                slot = next_slot_after(snap, now)
+                if slot is not None:
+                    times.append(slot)
+            retry = [m.next_attempt_at for m in await uow.repo.outbox() if m.status == "pending"]
+            times.extend(t for t in retry if t > now)
+        return min(times) if times else None
+
+    def start(self) -> None:
+        self._aps = AsyncIOScheduler(timezone="UTC")
+        self._aps.add_job(self._safe_tick, "interval", seconds=TICK_SECONDS, id="tick",
+                          max_instances=1, coalesce=True)  # fmt: skip
+        self._aps.start()
+
+    async def _safe_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # one bad tick must not stop the schedule
+            log.exception("tick failed")
+
+    def stop(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None

@@ -1,0 +1,158 @@
+"""Platform-neutral messages: what adapters hand to the bot and what the bot hands back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person as the platform knows them."""
+
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where a reply or a proactive message goes: a channel, or a person (DM) when ``channel`` is
+    None. ``extra`` carries platform data an adapter needs (Teams service URL, Slack thread)."""
+
+    platform: str
+    workspace: str
+    channel: str | None = None
+    user: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationRef:
+        return cls(
+            platform=data["platform"],
+            workspace=data["workspace"],
+            channel=data.get("channel"),
+            user=data.get("user"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message (or structured action) from a person in a channel."""
+
+    platform: str
+    workspace: str
+    channel: str
+    user: PersonRef
+    text: str
+    channel_name: str = ""
+    workspace_name: str = ""
+    mentions: dict[str, PersonRef] = field(default_factory=dict)  # raw token -> person
+    event_id: str | None = None  # platform's delivery id, for de-duplication
+    direct: bool = False  # a DM / personal chat rather than a channel
+
+
+# ---- reply structure: a small block model every adapter can render -------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Fields:
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # e.g. "done", "snooze", "checkin"
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str
+    alt: str
+
+
+Block = Heading | Paragraph | Fields | BulletList | Actions | Image
+
+_BLOCK_TYPES: dict[str, type[Any]] = {
+    "heading": Heading,
+    "paragraph": Paragraph,
+    "fields": Fields,
+    "list": BulletList,
+    "actions": Actions,
+    "image": Image,
+}
+_BLOCK_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for a person or channel: structured blocks plus a plain-text fallback."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    scheduled_for: datetime | None = None  # pilot-local slot of a proactive message
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "blocks": [{"type": _BLOCK_NAMES[type(b)], **asdict(b)} for b in self.blocks],
+            "scheduled_for": self.scheduled_for.isoformat() if self.scheduled_for else None,
+            "scheduled_zone": getattr(
+                self.scheduled_for and self.scheduled_for.tzinfo, "key", None
+            ),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        blocks: list[Block] = []
+        for raw in data.get("blocks", []):
+            kind = _BLOCK_TYPES[raw["type"]]
+            args = {k: v for k, v in raw.items() if k != "type"}
+            if kind is Fields:
+                args["pairs"] = tuple(tuple(p) for p in args["pairs"])
+            elif kind is BulletList:
+                args["items"] = tuple(args["items"])
+            elif kind is Actions:
+                args["buttons"] = tuple(Button(**b) for b in args["buttons"])
+            blocks.append(kind(**args))
+        scheduled = (
+            datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None
+        )
+        if scheduled is not None and data.get("scheduled_zone"):
+            scheduled = scheduled.astimezone(ZoneInfo(data["scheduled_zone"]))
+        return cls(text=data["text"], blocks=tuple(blocks), scheduled_for=scheduled)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A proactive message addressed to someone."""
+
+    ref: ConversationRef
+    reply: Reply

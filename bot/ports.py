@@ -1,0 +1,35 @@
+"""The small interfaces the bot core depends on: chat adapters and their delivery errors."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.messages import ConversationRef, Reply
+
+
+class DeliveryError(Exception):
+    """A send that did not go through.
+
+    ``retry_after``: the platform asked us to wait this many seconds (HTTP 429).
+    ``permanent``: retrying cannot help (user gone, channel archived, token revoked).
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class ChatAdapter(Protocol):
+    """Every adapter (console, Slack, Teams) offers the same three calls."""
+
+    platform: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None: ...

@@ -1,0 +1,264 @@
+"""Replies built from a snapshot: status, tasks, nudges, results, help. Text from the catalogs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.catalog import Texts
+from bot.messages import Actions, Block, BulletList, Button, Fields, Heading, Paragraph, Reply
+from bot.services.snapshot import MetricView, Snapshot
+from playbook.parsing.numbers import Problem
+from playbook.roadmap import LAST_WEEK, Task
+from playbook.roles import ROLE_ORDER, Role
+from storage.tables import Person, Pilot
+
+HELP_COMMANDS = (
+    "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "metric_add",
+    "checkin", "results", "announce", "settings", "metric_token", "next_cycle", "forget", "help",
+)  # fmt: skip
+
+
+def text_reply(text: str) -> Reply:
+    return Reply(text=text, blocks=(Paragraph(text),))
+
+
+def problem_reply(t: Texts, problem: Problem) -> Reply:
+    return text_reply(t(problem.key, **problem.params))
+
+
+def help_reply(t: Texts, lead: str | None = None) -> Reply:
+    lines = [t(f"help.{name}") for name in HELP_COMMANDS]
+    blocks: list[Block] = [Heading(t("help.title"))]
+    if lead:
+        blocks.insert(0, Paragraph(lead))
+    blocks.append(BulletList(tuple(lines)))
+    text = "\n".join(([lead] if lead else []) + [t("help.title"), *("• " + x for x in lines)])
+    return Reply(text=text, blocks=tuple(blocks))
+
+
+def name_of(person: Person | None) -> str:
+    if person is None:
+        return "–"
+    return "@" + (person.display_name or person.external_id)
+
+
+def role_name(t: Texts, role: Role) -> str:
+    return t(f"role.{role.value}")
+
+
+def week_label(t: Texts, snap: Snapshot) -> str:
+    if snap.week < 1:
+        return t("week.before", date=t.date(snap.pilot.start_date))
+    if snap.week > LAST_WEEK:
+        return t("week.after", week=snap.week)
+    return t("week.label", week=snap.week, last=LAST_WEEK)
+
+
+def formula_line(t: Texts, snap: Snapshot) -> str:
+    f = snap.formula
+    return t("formula.line", c=f.champion, i=f.integrator, p=f.modeler, impact=f.impact)
+
+
+def role_lines(t: Texts, snap: Snapshot) -> list[tuple[str, str]]:
+    pairs = []
+    for role in ROLE_ORDER:
+        state = snap.states[role]
+        owner = snap.owners.get(role)
+        value = name_of(owner) if owner else t("role.unassigned")
+        if state.silent:
+            value += " " + t("role.silent", count=state.ignored_nudges)
+        pairs.append((role_name(t, role), value))
+    return pairs
+
+
+def task_line(t: Texts, task: Task, week: int) -> str:
+    overdue = t("task.overdue") if task.last_week < week else ""
+    return t("task.line", number=task.number, id=task.id, title=task.title) + overdue
+
+
+def metric_line(t: Texts, view: MetricView) -> str:
+    m = view.metric
+    base = t("metric.baseline_only", name=m.name, baseline=t.number(m.baseline), unit=m.unit)
+    if view.change is None:
+        return base + " " + t("metric.no_checkins")
+    line = t(
+        "metric.line",
+        name=m.name,
+        baseline=t.number(m.baseline),
+        current=t.number(view.current),
+        unit=m.unit,
+        percent=t.signed_percent(view.change.percent),
+        count=len(view.values),
+    )
+    if m.target is not None:
+        key = "metric.target_reached" if view.change.target_reached else "metric.target_open"
+        line += " " + t(key, target=t.number(m.target), unit=m.unit)
+    return line
+
+
+def risks(t: Texts, snap: Snapshot) -> list[str]:
+    found = []
+    mode = snap.formula.mode
+    if mode.value != "full":
+        found.append(t(f"formula.mode.{mode.value}"))
+    for role in snap.silent_roles():
+        found.append(t("risk.silent", role=role_name(t, role), name=name_of(snap.owners.get(role))))
+    if snap.week >= 4 and not snap.processes:
+        found.append(t("risk.no_processes"))
+    if snap.week >= 6 and snap.chosen is None:
+        found.append(t("risk.no_choice"))
+    if snap.week >= 4 and not snap.metrics:
+        found.append(t("risk.no_metrics"))
+    if snap.week >= 10 and snap.metrics and not any(v.values for v in snap.metrics):
+        found.append(t("risk.no_checkins"))
+    return found
+
+
+def status_reply(t: Texts, snap: Snapshot) -> Reply:
+    phase = snap.roadmap.phase(snap.week)
+    blocks: list[Block] = [
+        Heading(t("status.title", channel=snap.pilot.channel_name or snap.pilot.channel_id)),
+        Paragraph(f"{week_label(t, snap)} · {phase.title}"),
+        Fields(tuple(role_lines(t, snap))),
+        Paragraph(formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode.value}")),
+    ]
+    task_items = []
+    for role in ROLE_ORDER:
+        open_tasks = snap.open_tasks(role)
+        if open_tasks:
+            titles = "; ".join(f"[{x.number}] {x.title}" for x in open_tasks[:3])
+            more = t("status.more", count=len(open_tasks) - 3) if len(open_tasks) > 3 else ""
+            task_items.append(f"{role_name(t, role)}: {titles}{more}")
+    blocks.append(Heading(t("status.open_tasks")))
+    blocks.append(BulletList(tuple(task_items) or (t("status.no_open_tasks"),)))
+    chosen = snap.chosen
+    workflow = chosen.name if chosen else t("status.no_workflow", count=len(snap.processes))
+    blocks.append(Paragraph(t("status.workflow", name=workflow)))
+    if snap.metrics:
+        blocks.append(Heading(t("status.metrics")))
+        blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))
+    found = risks(t, snap)
+    if found:
+        blocks.append(Heading(t("status.risks")))
+        blocks.append(BulletList(tuple(found)))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def plain_text(blocks: Sequence[Block]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            lines.append(f"*{block.text}*")
+        elif isinstance(block, Paragraph):
+            lines.append(block.text)
+        elif isinstance(block, Fields):
+            lines.extend(f"{k}: {v}" for k, v in block.pairs)
+        elif isinstance(block, BulletList):
+            lines.extend(f"• {item}" for item in block.items)
+    return "\n".join(lines)
+
+
+def tasks_reply(t: Texts, snap: Snapshot, person: Person) -> Reply:
+    roles = snap.roles_of(person.id)
+    if not roles:
+        return text_reply(t("tasks.no_role"))
+    blocks: list[Block] = [Heading(t("tasks.title", week=week_label(t, snap)))]
+    for role in ROLE_ORDER:
+        if role in roles:
+            open_tasks = snap.open_tasks(role)
+            items = tuple(task_line(t, x, snap.week) for x in open_tasks)
+            blocks.append(Paragraph(t("tasks.as_role", role=role_name(t, role))))
+            blocks.append(BulletList(items or (t("tasks.none"),)))
+    blocks.append(Paragraph(t("tasks.hint")))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def nudge_reply(t: Texts, snap: Snapshot, roles: frozenset[Role], *, reminder: bool) -> Reply:
+    phase = snap.roadmap.phase(snap.week)
+    key = "nudge.reminder_title" if reminder else "nudge.title"
+    blocks: list[Block] = [
+        Heading(t(key, week=week_label(t, snap), phase=phase.title)),
+        Paragraph(phase.goal),
+    ]
+    first_task: Task | None = None
+    for role in ROLE_ORDER:
+        if role not in roles:
+            continue
+        open_tasks = snap.open_tasks(role)
+        first_task = first_task or (open_tasks[0] if open_tasks else None)
+        items = tuple(task_line(t, x, snap.week) for x in open_tasks)
+        blocks.append(Paragraph(t("tasks.as_role", role=role_name(t, role))))
+        blocks.append(BulletList(items or (t("tasks.none"),)))
+    checkin_due = Role.MODELER in roles and 9 <= snap.week <= LAST_WEEK and snap.metrics
+    if checkin_due:
+        names = ", ".join(v.metric.name for v in snap.metrics)
+        blocks.append(Paragraph(t("nudge.checkin_due", metrics=names)))
+    buttons = []
+    if first_task is not None:
+        buttons.append(Button(t("button.done", number=first_task.number), "done", first_task.id))
+    if checkin_due:
+        buttons.append(Button(t("button.checkin"), "checkin"))
+    if buttons:
+        blocks.append(Actions(tuple(buttons)))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def escalation_reply(t: Texts, snap: Snapshot, role: Role, *, unassigned: bool) -> Reply:
+    f = snap.formula
+    key = "escalation.unassigned" if unassigned else "escalation.silent"
+    lead = t(
+        key,
+        role=role_name(t, role),
+        name=name_of(snap.owners.get(role)),
+        count=snap.states[role].ignored_nudges,
+    )
+    blocks = (
+        Heading(t("escalation.title")),
+        Paragraph(lead),
+        Paragraph(formula_line(t, snap) + " " + t(f"formula.verdict.{f.mode.value}")),
+        Paragraph(t(f"formula.mode.{f.mode.value}")),
+        Paragraph(t("escalation.hint")),
+    )
+    return Reply(text=plain_text(blocks), blocks=blocks)
+
+
+def results_reply(t: Texts, snap: Snapshot) -> Reply:
+    blocks: list[Block] = [
+        Heading(t("results.title", channel=snap.pilot.channel_name or snap.pilot.channel_id))
+    ]
+    headline = results_headline(t, snap)
+    blocks.append(Paragraph(headline))
+    chosen = snap.chosen
+    if chosen is not None:
+        blocks.append(Paragraph(t("results.workflow", name=chosen.name)))
+    blocks.append(Fields(tuple(role_lines(t, snap))))
+    if snap.metrics:
+        blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def results_headline(t: Texts, snap: Snapshot) -> str:
+    for view in snap.metrics:
+        if view.change is not None and len(view.values) >= 2:
+            m = view.metric
+            return t(
+                "results.headline",
+                name=m.name,
+                baseline=t.number(m.baseline),
+                current=t.number(view.current),
+                unit=m.unit,
+                percent=t.signed_percent(view.change.percent),
+            )
+    return t("results.not_enough_data")
+
+
+def settings_reply(t: Texts, pilot: Pilot) -> Reply:
+    text = t(
+        "settings.done",
+        day=t(f"weekday.{pilot.nudge_weekday}"),
+        time=pilot.nudge_time,
+        zone=pilot.timezone,
+        lang=pilot.language,
+        region=pilot.region,
+    )
+    return text_reply(text)

@@ -1,0 +1,76 @@
+"""Settings from the environment (and a .env file), per CONTRACT.md's configuration table."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from playbook.calendar import parse_nudge_slot, parse_region, parse_zone
+
+
+class SettingsError(RuntimeError):
+    """A missing or malformed setting; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///./pilot-coach.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_state_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    microsoft_app_type: str = ""
+    pilot_default_language: Literal["de", "en"] = "de"
+    pilot_default_timezone: str = "Europe/Berlin"
+    pilot_nudge_time: str = "MON 09:00"
+    pilot_default_region: str = "DE"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    @field_validator("pilot_default_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if parse_zone(value) is None:
+            raise ValueError("not an IANA time zone (e.g. Europe/Berlin)")
+        return value
+
+    @field_validator("pilot_nudge_time")
+    @classmethod
+    def _slot(cls, value: str) -> str:
+        if parse_nudge_slot(value) is None:
+            raise ValueError("expected a weekday and a time, e.g. MON 09:00")
+        return value
+
+    @field_validator("pilot_default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        region = parse_region(value)
+        if region is None:
+            raise ValueError("expected an ISO country with optional subdivision, e.g. DE-BY")
+        return region
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise SettingsError naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise SettingsError(f"{name}: {error['msg']}") from None

@@ -1,0 +1,385 @@
+"""Repositories and the unit of work: the only place that talks SQL.
+
+``async with uow:`` opens one transaction; ``await uow.commit()`` makes it stick, leaving the
+block without a commit rolls it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import (
+    Activity,
+    Checkin,
+    ConversationRefRecord,
+    Metric,
+    OutboxMessage,
+    Person,
+    Pilot,
+    Process,
+    ProcessedEvent,
+    RoleAssignment,
+    SimClock,
+    TaskState,
+    Workspace,
+)
+
+
+class Repository:
+    """Queries and writes for everything a pilot owns."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def insert_ignore(self, table: type[SQLModel], values: dict[str, Any]) -> bool:
+        """INSERT unless a unique key already exists; True if a row was written."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(table).values(**values).on_conflict_do_nothing()
+        result = await self.session.exec(stmt)
+        return bool(result.rowcount)
+
+    # ---- tenants and people ------------------------------------------------------------
+    async def workspace(self, platform: str, external_id: str, name: str = "") -> Workspace:
+        await self.insert_ignore(
+            Workspace, {"platform": platform, "external_id": external_id, "name": name}
+        )
+        row = (
+            await self.session.exec(
+                select(Workspace).where(
+                    Workspace.platform == platform, Workspace.external_id == external_id
+                )
+            )
+        ).one()
+        if name and row.name != name:
+            row.name = name
+            self.session.add(row)
+        return row
+
+    async def person(self, workspace_id: int, external_id: str, name: str = "") -> Person:
+        await self.insert_ignore(
+            Person, {"workspace_id": workspace_id, "external_id": external_id, "display_name": name}
+        )
+        row = (
+            await self.session.exec(
+                select(Person).where(
+                    Person.workspace_id == workspace_id, Person.external_id == external_id
+                )
+            )
+        ).one()
+        if name and row.display_name != name:
+            row.display_name = name
+            self.session.add(row)
+        return row
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def people(self, ids: Sequence[int]) -> dict[int, Person]:
+        if not ids:
+            return {}
+        rows = await self.session.exec(select(Person).where(col(Person.id).in_(ids)))
+        return {p.id: p for p in rows if p.id is not None}
+
+    async def workspace_by_id(self, workspace_id: int) -> Workspace | None:
+        return await self.session.get(Workspace, workspace_id)
+
+    # ---- pilots -------------------------------------------------------------------------
+    async def current_pilot(self, workspace_id: int, channel_id: str) -> Pilot | None:
+        """The channel's newest pilot (open, or the last closed one)."""
+        return (
+            await self.session.exec(
+                select(Pilot)
+                .where(Pilot.workspace_id == workspace_id, Pilot.channel_id == channel_id)
+                .order_by(col(Pilot.cycle).desc())
+                .limit(1)
+            )
+        ).first()
+
+    async def add(self, row: SQLModel) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def pilot(self, pilot_id: int) -> Pilot | None:
+        return await self.session.get(Pilot, pilot_id)
+
+    async def open_pilots(self) -> Sequence[Pilot]:
+        return (
+            await self.session.exec(
+                select(Pilot).where(Pilot.status == "open").order_by(col(Pilot.id))
+            )
+        ).all()
+
+    async def all_pilots(self) -> Sequence[Pilot]:
+        return (await self.session.exec(select(Pilot).order_by(col(Pilot.id)))).all()
+
+    async def pilots_of_person(self, person_id: int) -> Sequence[Pilot]:
+        """Open pilots in which a person currently owns a role."""
+        return (
+            await self.session.exec(
+                select(Pilot)
+                .join(RoleAssignment, col(RoleAssignment.pilot_id) == col(Pilot.id))
+                .where(
+                    RoleAssignment.person_id == person_id,
+                    col(RoleAssignment.ended_at).is_(None),
+                    Pilot.status == "open",
+                )
+                .distinct()
+            )
+        ).all()
+
+    # ---- roles and activity -------------------------------------------------------------
+    async def roles(self, pilot_id: int) -> dict[str, Person]:
+        rows = await self.session.exec(
+            select(RoleAssignment, Person)
+            .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+            .where(RoleAssignment.pilot_id == pilot_id, col(RoleAssignment.ended_at).is_(None))
+        )
+        return {assignment.role: person for assignment, person in rows}
+
+    async def set_role(
+        self, pilot_id: int, role: str, person_id: int, by: int | None, now: datetime
+    ) -> None:
+        await self.session.exec(
+            update(RoleAssignment)
+            .where(
+                col(RoleAssignment.pilot_id) == pilot_id,
+                col(RoleAssignment.role) == role,
+                col(RoleAssignment.ended_at).is_(None),
+            )
+            .values(ended_at=now)
+        )
+        self.session.add(
+            RoleAssignment(
+                pilot_id=pilot_id, role=role, person_id=person_id, assigned_by=by, assigned_at=now
+            )
+        )
+        await self.session.flush()
+
+    async def role_history(self, pilot_id: int) -> Sequence[RoleAssignment]:
+        return (
+            await self.session.exec(
+                select(RoleAssignment)
+                .where(RoleAssignment.pilot_id == pilot_id)
+                .order_by(col(RoleAssignment.id))
+            )
+        ).all()
+
+    async def touch(self, pilot_id: int, person_id: int, now: datetime) -> None:
+        row = await self.session.get(Activity, (pilot_id, person_id))
+        if row is None:
+            self.session.add(Activity(pilot_id=pilot_id, person_id=person_id, last_active_at=now))
+        else:
+            row.last_active_at = max(row.last_active_at, now)
+            self.session.add(row)
+
+    async def activity(self, pilot_id: int) -> dict[int, datetime]:
+        rows = await self.session.exec(select(Activity).where(Activity.pilot_id == pilot_id))
+        return {a.person_id: a.last_active_at for a in rows}
+
+    # ---- tasks, processes, metrics, check-ins -----------------------------------------
+    async def done_tasks(self, pilot_id: int) -> dict[str, TaskState]:
+        rows = await self.session.exec(select(TaskState).where(TaskState.pilot_id == pilot_id))
+        return {t.task_id: t for t in rows}
+
+    async def mark_done(
+        self, pilot_id: int, task_id: str, person_id: int, now: datetime, note: str
+    ) -> bool:
+        return await self.insert_ignore(
+            TaskState,
+            {
+                "pilot_id": pilot_id,
+                "task_id": task_id,
+                "done_by": person_id,
+                "done_at": now,
+                "note": note,
+            },
+        )
+
+    async def processes(self, pilot_id: int) -> Sequence[Process]:
+        return (
+            await self.session.exec(
+                select(Process).where(Process.pilot_id == pilot_id).order_by(col(Process.position))
+            )
+        ).all()
+
+    async def metrics(self, pilot_id: int) -> Sequence[Metric]:
+        return (
+            await self.session.exec(
+                select(Metric).where(Metric.pilot_id == pilot_id).order_by(col(Metric.id))
+            )
+        ).all()
+
+    async def checkins(self, pilot_id: int) -> Sequence[Checkin]:
+        return (
+            await self.session.exec(
+                select(Checkin)
+                .where(Checkin.pilot_id == pilot_id)
+                .order_by(col(Checkin.recorded_at), col(Checkin.id))
+            )
+        ).all()
+
+    # ---- outbox -------------------------------------------------------------------------
+    async def enqueue(self, message: dict[str, Any]) -> bool:
+        return await self.insert_ignore(OutboxMessage, message)
+
+    async def outbox_keys(self, pilot_id: int, week: int) -> set[str]:
+        rows = await self.session.exec(
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.pilot_id == pilot_id, OutboxMessage.week == week
+            )
+        )
+        return set(rows)
+
+    async def due_messages(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.exec(query)).all()
+
+    async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]:
+        condition: ColumnElement[bool] = (
+            col(OutboxMessage.status) == "failed"
+            if failed_only
+            else col(OutboxMessage.status).in_(("pending", "failed"))
+        )
+        return (
+            await self.session.exec(
+                select(OutboxMessage).where(condition).order_by(col(OutboxMessage.due_at))
+            )
+        ).all()
+
+    async def nudges_sent(self, pilot_id: int, kinds: Sequence[str]) -> dict[int, list[datetime]]:
+        """Delivery times of sent nudges per recipient."""
+        rows = await self.session.exec(
+            select(OutboxMessage.person_id, OutboxMessage.sent_at).where(
+                OutboxMessage.pilot_id == pilot_id,
+                OutboxMessage.status == "sent",
+                col(OutboxMessage.kind).in_(kinds),
+            )
+        )
+        sent: dict[int, list[datetime]] = {}
+        for person_id, sent_at in rows:
+            if person_id is not None and sent_at is not None:
+                sent.setdefault(person_id, []).append(sent_at)
+        return sent
+
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        result = await self.session.exec(
+            select(func.min(OutboxMessage.due_at)).where(
+                OutboxMessage.status == "pending", col(OutboxMessage.due_at) <= now
+            )
+        )
+        return result.one()
+
+    # ---- events, references, clock ----------------------------------------------------
+    async def claim_event(self, platform: str, event_id: str, now: datetime) -> bool:
+        """Record a platform event id; False if it was handled before."""
+        return await self.insert_ignore(
+            ProcessedEvent, {"platform": platform, "event_id": event_id, "received_at": now}
+        )
+
+    async def save_ref(
+        self, platform: str, workspace: str, scope: str, key: str, data: dict[str, Any]
+    ) -> None:
+        row = (
+            await self.session.exec(
+                select(ConversationRefRecord).where(
+                    ConversationRefRecord.platform == platform,
+                    ConversationRefRecord.workspace == workspace,
+                    ConversationRefRecord.scope == scope,
+                    ConversationRefRecord.key == key,
+                )
+            )
+        ).first()
+        if row is None:
+            await self.insert_ignore(
+                ConversationRefRecord,
+                {"platform": platform, "workspace": workspace, "scope": scope, "key": key,
+                 "data": data},
+            )  # fmt: skip
+        elif row.data != data:
+            row.data = data
+            self.session.add(row)
+
+    async def load_ref(
+        self, platform: str, workspace: str, scope: str, key: str
+    ) -> dict[str, Any] | None:
+        row = (
+            await self.session.exec(
+                select(ConversationRefRecord).where(
+                    ConversationRefRecord.platform == platform,
+                    ConversationRefRecord.workspace == workspace,
+                    ConversationRefRecord.scope == scope,
+                    ConversationRefRecord.key == key,
+                )
+            )
+        ).first()
+        return dict(row.data) if row else None
+
+    async def sim_now(self) -> datetime | None:
+        row = await self.session.get(SimClock, 1)
+        return row.now if row else None
+
+    async def set_sim_now(self, now: datetime) -> None:
+        row = await self.session.get(SimClock, 1)
+        if row is None:
+            self.session.add(SimClock(id=1, now=now))
+        else:
+            row.now = now
+            self.session.add(row)
+
+
+class UnitOfWork:
+    """One transaction: ``async with uow: ...; await uow.commit()``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._session: AsyncSession | None = None
+
+    @property
+    def repo(self) -> Repository:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return Repository(self._session)
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = AsyncSession(self._engine, expire_on_commit=False)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        await self._session.close()  # rolls back what was not committed; keeps loaded rows usable
+        self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None
+        await self._session.commit()
+
+
+class UnitOfWorkFactory:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)

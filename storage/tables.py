@@ -1,0 +1,175 @@
+"""SQLModel tables: the whole persistent state of Pilot Coach. Schema changes go via Alembic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import utc_column
+
+
+class Workspace(SQLModel, table=True):
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", index=True)
+    external_id: str = Field(max_length=128)
+    display_name: str = Field(default="", max_length=200)
+
+
+class Pilot(SQLModel, table=True):
+    __tablename__ = "pilots"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "cycle"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", index=True)
+    channel_id: str = Field(max_length=128)
+    channel_name: str = Field(default="", max_length=200)
+    cycle: int = 1
+    start_date: date
+    timezone: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    nudge_weekday: int = 0
+    nudge_time: str = Field(default="09:00", max_length=5)
+    region: str = Field(default="DE", max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    chosen_process_id: int | None = None
+    created_at: datetime = Field(sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class RoleAssignment(SQLModel, table=True):
+    """Role history: the current owner of a role is the row without ``ended_at``."""
+
+    __tablename__ = "role_assignments"
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    role: str = Field(max_length=16)
+    person_id: int = Field(foreign_key="people.id")
+    assigned_by: int | None = Field(default=None, foreign_key="people.id")
+    assigned_at: datetime = Field(sa_column=utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Activity(SQLModel, table=True):
+    """When a person last did something in a pilot (answers nudges)."""
+
+    __tablename__ = "activity"
+    pilot_id: int = Field(foreign_key="pilots.id", primary_key=True)
+    person_id: int = Field(foreign_key="people.id", primary_key=True)
+    last_active_at: datetime = Field(sa_column=utc_column())
+
+
+class TaskState(SQLModel, table=True):
+    __tablename__ = "task_states"
+    __table_args__ = (UniqueConstraint("pilot_id", "task_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    task_id: str = Field(max_length=64)
+    done_by: int | None = Field(default=None, foreign_key="people.id")
+    done_at: datetime = Field(sa_column=utc_column())
+    note: str = Field(default="", max_length=500)
+
+
+class Process(SQLModel, table=True):
+    __tablename__ = "processes"
+    __table_args__ = (UniqueConstraint("pilot_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    position: int
+    name: str = Field(max_length=200)
+    inputs: str = Field(default="", max_length=500)
+    outputs: str = Field(default="", max_length=500)
+    hours_per_week: float | None = None
+    created_by: int | None = Field(default=None, foreign_key="people.id")
+
+
+class Metric(SQLModel, table=True):
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("pilot_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    name: str = Field(max_length=200)
+    unit: str = Field(max_length=32)
+    baseline: float
+    target: float | None = None
+    lower_is_better: bool = True
+    owner_id: int | None = Field(default=None, foreign_key="people.id")
+
+
+class Checkin(SQLModel, table=True):
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("pilot_id", "idempotency_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    metric_id: int = Field(foreign_key="metrics.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    week: int
+    value: float
+    note: str = Field(default="", max_length=500)
+    source: str = Field(default="chat", max_length=16)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    recorded_at: datetime = Field(sa_column=utc_column())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Everything the bot sends on its own: written first, delivered by the dispatcher."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    week: int
+    kind: str = Field(max_length=32)
+    target: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+    due_at: datetime = Field(sa_column=utc_column(index=True))
+    next_attempt_at: datetime = Field(sa_column=utc_column(index=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform event ids already handled, so a retried delivery changes nothing twice."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=200)
+    received_at: datetime = Field(sa_column=utc_column())
+
+
+class ConversationRefRecord(SQLModel, table=True):
+    """Where to reach a person or channel proactively (Teams references, Slack ids)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "scope", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=128)
+    scope: str = Field(max_length=16)  # "user" or "channel"
+    key: str = Field(max_length=128)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class SimClock(SQLModel, table=True):
+    """The simulated clock of console and demo runs, kept so a later run goes on from there."""
+
+    __tablename__ = "sim_clock"
+    id: int = Field(default=1, primary_key=True)
+    now: datetime = Field(sa_column=utc_column())

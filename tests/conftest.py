@@ -1,0 +1,143 @@
+"""Shared fixtures: a migrated database (SQLite always, PostgreSQL with TEST_DATABASE_URL), an
+app with a simulated clock, and a recording adapter that keeps what the bot sent."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import App, build_app
+from bot.clock import SimulatedClock
+from bot.messages import ConversationRef, Inbound, PersonRef, Reply
+from bot.settings import Settings
+from storage.db import sync_url, upgrade
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# Monday 4 January 2027, 09:30 in Berlin: after that week's 09:00 slot.
+START = datetime(2027, 1, 4, 9, 30, tzinfo=BERLIN)
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+        _reset_postgres(url)
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@dataclass
+class RecordingAdapter:
+    """A fake chat platform at the adapter boundary: keeps every proactive send."""
+
+    platform: str = "console"
+    sent: list[tuple[ConversationRef, Reply]] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append((ref, reply))
+
+    def to(self, user: str) -> list[Reply]:
+        return [r for ref, r in self.sent if ref.user == user and ref.channel is None]
+
+
+@dataclass
+class Harness:
+    app: App
+    clock: SimulatedClock
+    adapter: RecordingAdapter
+    channel: str = "ki-pilot"
+
+    async def say(self, user: str, text: str, **kw: object) -> str:
+        """Send ``text`` as ``user``; returns the replies' plain text joined."""
+        mentions = {
+            tok: PersonRef(id=tok[1:].lower(), name=tok[1:])
+            for tok in text.split()
+            if tok.startswith("@") and len(tok) > 1
+        }
+        inbound = Inbound(
+            platform="console",
+            workspace=str(kw.get("workspace", "local")),
+            channel=str(kw.get("channel", self.channel)),
+            channel_name=str(kw.get("channel", self.channel)),
+            user=PersonRef(id=user, name=user),
+            text=text,
+            mentions=mentions,
+            event_id=kw.get("event_id"),  # type: ignore[arg-type]
+            direct=bool(kw.get("direct", False)),
+        )
+        replies = await self.app.coach.handle(inbound)
+        return "\n".join(r.text for r in replies)
+
+    async def advance_to(self, when: datetime) -> None:
+        """Move the clock the way the console does: stop at every due moment and tick."""
+        while True:
+            upcoming = await self.app.scheduler.next_due_after(self.clock.now())
+            step = upcoming if upcoming is not None and upcoming <= when else when
+            self.clock.set(step)
+            await self.app.scheduler.tick()
+            if step >= when:
+                return
+
+
+def make_settings(url: str, language: str = "en") -> Settings:
+    return Settings(
+        database_url=url,
+        pilot_default_language=language,  # type: ignore[arg-type]
+        pilot_default_timezone="Europe/Berlin",
+        pilot_nudge_time="MON 09:00",
+        pilot_default_region="DE",
+    )
+
+
+@pytest.fixture
+async def harness(db_url: str) -> AsyncIterator[Harness]:
+    clock = SimulatedClock(START)
+    adapter = RecordingAdapter()
+    app = build_app(make_settings(db_url), clock=clock, adapters={"console": adapter})
+    yield Harness(app=app, clock=clock, adapter=adapter)
+    await app.close()
+
+
+@pytest.fixture
+async def harness_de(db_url: str) -> AsyncIterator[Harness]:
+    clock = SimulatedClock(START)
+    adapter = RecordingAdapter()
+    app = build_app(make_settings(db_url, "de"), clock=clock, adapters={"console": adapter})
+    yield Harness(app=app, clock=clock, adapter=adapter)
+    await app.close()
