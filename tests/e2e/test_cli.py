@@ -1,0 +1,123 @@
+"""The CLI as a new user runs it: the demo in both languages, a scripted console, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXE = str(Path(sys.executable).parent / "pilot-coach")
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PILOT_", "DATABASE"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [EXE, *args], input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "At most 3 workflows",
+                '"eight" is not a number',
+                "@olaf has ignored the last 2 nudges",
+                "fragile solutions",
+                "→ @clara [2027-03-22 09:00 CET]",
+                "→ @clara [2027-03-30 09:00 CEST]: Results · #ki-pilot",
+                "repair time: 8 → 5.6 days, −30 %",
+            ],
+        ),
+        (
+            "de",
+            [
+                "Höchstens 3 Abläufe",
+                "„acht“ ist keine Zahl",
+                "@olaf hat die letzten 2 Erinnerungen ignoriert",
+                "fragile Lösungen",
+                "→ @clara [2027-03-22 09:00 CET]",
+                "→ @clara [2027-03-30 09:00 CEST]: Ergebnisse · #ki-pilot",
+                "Reparaturzeit: 8 → 5,6 Tage, −30 %",
+            ],
+        ),
+    ],
+)
+def test_demo_plays_the_whole_pilot(tmp_path: Path, lang: str, expected: list[str]) -> None:
+    started = time.monotonic()
+    result = run("demo", "--lang", lang, "--out", str(tmp_path / "out"))
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    for line in expected:
+        assert line in result.stdout
+    assert elapsed < 20
+    out = tmp_path / "out"
+    assert (out / "summary.png").read_bytes().startswith(b"\x89PNG")
+    md = (out / "summary.md").read_text("utf-8")
+    assert "−30 %" in md
+    rows = list(csv.DictReader((out / "checkins.csv").open(encoding="utf-8")))
+    assert [r["week"] for r in rows] == ["9", "10", "11", "12"]
+    assert [float(r["value"]) for r in rows] == [7.4, 6.5, 5.7, 5.5]
+
+
+def test_scripted_console_keeps_its_clock(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    script = "\n".join(
+        [
+            "start 2027-01-04",
+            "assign champion @clara",
+            "assign modeler @olaf",
+            ":advance to 2027-01-11T10:00",
+            ":as olaf",
+            "prozess neu Reparaturanfragen sortieren stunden=12",
+            "kennzahl neu Reparaturzeit Tage basis=8",
+        ]
+    )
+    first = run("console", "--db", db, "--user", "clara", "--channel", "ki", stdin=script,
+                env={"PILOT_DEFAULT_LANGUAGE": "en"})  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "→ @olaf [2027-01-11 09:00 CET]: Week 2/12" in first.stdout
+    assert 'Workflow 1 recorded: "Reparaturanfragen sortieren"' in first.stdout
+    second = run("console", "--db", db, "--user", "olaf", "--channel", "ki",
+                 stdin=":now\nstatus\n")  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    assert "Mon 2027-01-11 10:00 CET" in second.stdout
+    assert "Week 2/12" in second.stdout
+
+
+def test_export_json_and_csv(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("demo", "--lang", "en", "--out", str(out)).returncode == 0
+    env = {"DATABASE_URL": f"sqlite:///{out / 'demo.db'}"}
+    as_json = run("export", "--format", "json", env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    assert '"name": "repair time"' in as_json.stdout
+    as_csv = run("export", "--pilot", "1", "--format", "csv", env=env)
+    assert as_csv.stdout.splitlines()[0].startswith("pilot_id,week")
+    assert len(as_csv.stdout.splitlines()) == 5
+    missing = run("export", "--pilot", "99", "--format", "md", env=env)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: no pilot with id 99"
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    assert run("export", "--format", "xml").returncode == 2
+    assert run("no-such-command").returncode == 2
+    bad = run("db", "upgrade", env={"DATABASE_URL": "mysql://nope"})
+    assert bad.returncode == 1
+    assert len(bad.stderr.strip().splitlines()) == 1 and "unsupported database" in bad.stderr
+    bad_zone = run("db", "upgrade", env={"PILOT_DEFAULT_TIMEZONE": "Mars/Olympus"})
+    assert bad_zone.returncode == 1
+    assert bad_zone.stderr.startswith("error: PILOT_DEFAULT_TIMEZONE")
+    ok = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert ok.returncode == 0 and "up to date" in ok.stdout

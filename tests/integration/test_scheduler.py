@@ -1,0 +1,148 @@
+"""The scheduler end to end on each backend: nudges at the local slot, once, across restarts;
+holidays and DST; escalation after two ignored nudges; delivery failures and retries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.app import build_app
+from bot.clock import SimulatedClock
+from bot.messages import ConversationRef, Reply
+from bot.ports import DeliveryError
+from storage.tables import OutboxMessage
+from tests.conftest import BERLIN, Harness, RecordingAdapter, make_settings
+
+
+async def _pilot(h: Harness) -> None:
+    await h.say("clara", "start 2027-01-04")
+    await h.say("clara", "assign champion @clara")
+    await h.say("clara", "assign modeler @olaf")
+    await h.say("clara", "assign integrator @ines")
+    await h.app.scheduler.tick()
+
+
+def ref_users(sent: list[tuple[ConversationRef, Reply]], needle: str) -> list[str | None]:
+    return [ref.user for ref, r in sent if needle in r.text]
+
+
+async def _outbox(h: Harness) -> list[OutboxMessage]:
+    async with h.app.uow() as uow:
+        return list((await uow.repo.session.exec(select(OutboxMessage))).all())
+
+
+async def test_week_one_nudges_go_out_once_to_each_owner(harness: Harness) -> None:
+    await _pilot(harness)
+    assert {ref.user for ref, _ in harness.adapter.sent} == {"clara", "olaf", "ines"}
+    first = len(harness.adapter.sent)
+    await harness.app.scheduler.tick()
+    await harness.app.scheduler.tick()
+    assert len(harness.adapter.sent) == first
+    reply = harness.adapter.to("olaf")[0]
+    assert reply.scheduled_for == datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN)
+    assert "Collect repetitive" in reply.text
+
+
+async def test_restart_mid_pilot_loses_and_duplicates_nothing(db_url: str) -> None:
+    clock = SimulatedClock(datetime(2027, 1, 4, 9, 30, tzinfo=BERLIN))
+    first = RecordingAdapter()
+    app = build_app(make_settings(db_url), clock=clock, adapters={"console": first})
+    h = Harness(app=app, clock=clock, adapter=first)
+    await _pilot(h)
+    await app.close()
+    # The process is down over Monday 11 January 09:00 and comes back at 15:00.
+    clock.set(datetime(2027, 1, 11, 15, 0, tzinfo=BERLIN))
+    for _ in range(3):
+        adapter = RecordingAdapter()
+        app = build_app(make_settings(db_url), clock=clock, adapters={"console": adapter})
+        await app.scheduler.tick()
+        await app.close()
+        if _ == 0:
+            week2 = adapter.sent
+    weekly = [(ref.user, r) for ref, r in week2 if r.text.startswith("*Week 2/12")]
+    assert sorted(user for user, _ in weekly) == ["clara", "ines", "olaf"]
+    assert {r.scheduled_for for _, r in weekly} == {datetime(2027, 1, 11, 9, 0, tzinfo=BERLIN)}
+    # Olaf and Ines never answered the week-1 and week-2 nudges: Clara is warned once each.
+    warnings = [r.text for ref, r in week2 if "at risk" in r.text]
+    assert ref_users(week2, "at risk") == ["clara", "clara"]
+    assert any("@olaf" in w for w in warnings) and any("@ines" in w for w in warnings)
+    assert adapter.sent == []  # the later restarts sent nothing again
+
+
+async def test_slot_keeps_local_time_across_dst_and_skips_easter_monday(harness: Harness) -> None:
+    await _pilot(harness)
+    await harness.say("clara", "metric add lead-time days baseline=8")
+    await harness.advance_to(datetime(2027, 3, 31, 12, 0, tzinfo=BERLIN))
+    slots = sorted({r.scheduled_for for r in harness.adapter.to("olaf") if r.scheduled_for})
+    mondays = [s for s in slots if s.weekday() == 0]
+    assert all((s.hour, s.minute) == (9, 0) for s in mondays)
+    week12 = datetime(2027, 3, 22, 9, 0, tzinfo=BERLIN)
+    assert week12 in slots and week12.astimezone(UTC).hour == 8  # CET
+    summary = [r for r in harness.adapter.to("clara") if "Results" in r.text]
+    assert len(summary) == 1
+    when = summary[0].scheduled_for
+    assert when == datetime(2027, 3, 30, 9, 0, tzinfo=BERLIN)  # Easter Monday skipped
+    assert when is not None and when.astimezone(UTC).hour == 7  # CEST
+    assert when.strftime("%Z") == "CEST"
+
+
+async def test_regional_holiday_moves_the_nudge(harness: Harness) -> None:
+    await harness.say("clara", "start 2027-01-04")
+    await harness.say("clara", "assign champion @clara")
+    await harness.say("clara", "settings region=DE-BY day=wed")
+    await harness.advance_to(datetime(2027, 1, 8, 12, 0, tzinfo=BERLIN))
+    slots = [r.scheduled_for for r in harness.adapter.to("clara") if r.scheduled_for]
+    # Wednesday 6 January 2027 is Epiphany in Bavaria: the week-1 nudge goes out Thursday.
+    assert datetime(2027, 1, 7, 9, 0, tzinfo=BERLIN) in slots
+    assert datetime(2027, 1, 6, 9, 0, tzinfo=BERLIN) not in slots
+
+
+async def test_champion_is_warned_after_two_ignored_nudges(harness: Harness) -> None:
+    await _pilot(harness)
+    await harness.say("olaf", "done list-candidates")
+    await harness.say("clara", "done confirm-champion")
+    await harness.say("clara", "done name-roles")
+    await harness.say("ines", "done inventory-stack")
+    # Olaf gets week-2 and week-3 nudges and ignores both.
+    await harness.advance_to(datetime(2027, 1, 18, 9, 30, tzinfo=BERLIN))
+    warnings = [r for r in harness.adapter.to("clara") if "at risk" in r.text]
+    assert len(warnings) == 1
+    assert "@olaf has ignored the last 2 nudges" in warnings[0].text
+    assert "1 × (1 + 0) = 1 of 2" in warnings[0].text
+    assert "fragile solutions" in warnings[0].text
+    status = await harness.say("clara", "status")
+    assert "ignored the last 2 nudges" in status
+    # Once Olaf answers, the factor is back.
+    await harness.say("olaf", "tasks")
+    assert "= 2 of 2" in await harness.say("clara", "status")
+
+
+async def test_rate_limited_delivery_is_retried_not_dropped(harness: Harness) -> None:
+    await harness.say("clara", "start 2027-01-04")
+    harness.adapter.fail_with = DeliveryError("HTTP 429", retry_after=120)
+    await harness.say("clara", "assign champion @clara")
+    await harness.app.scheduler.tick()
+    rows = await _outbox(harness)
+    assert len(rows) == 1 and rows[0].status == "pending" and rows[0].attempts == 1
+    assert rows[0].next_attempt_at >= harness.clock.now() + timedelta(seconds=119)
+    harness.adapter.fail_with = None
+    await harness.app.scheduler.tick()
+    assert harness.adapter.sent == []  # Retry-After not over yet
+    harness.clock.set(harness.clock.now() + timedelta(minutes=3))
+    await harness.app.scheduler.tick()
+    assert len(harness.adapter.sent) == 1
+    assert (await _outbox(harness))[0].status == "sent"
+
+
+async def test_permanent_failure_parks_the_row(harness: Harness) -> None:
+    await harness.say("clara", "start 2027-01-04")
+    harness.adapter.fail_with = DeliveryError("account_inactive", permanent=True)
+    await harness.say("clara", "assign champion @clara")
+    await harness.app.scheduler.tick()
+    rows = await _outbox(harness)
+    assert rows[0].status == "failed" and rows[0].last_error == "account_inactive"
+    harness.clock.set(harness.clock.now() + timedelta(days=1))
+    harness.adapter.fail_with = None
+    await harness.app.scheduler.tick()
+    assert harness.adapter.to("clara") == []  # no retry storm
