@@ -72,18 +72,36 @@ def build_app(
     engine = engine or make_engine(settings.database_url)
     uow = UnitOfWorkFactory(engine)
     clock = clock or SystemClock()
-    chosen = dict(adapters or {})
+    coach = Coach(uow, clock, defaults_from(settings))
+    chosen = (
+        dict(adapters) if adapters is not None else platform_adapters(settings, coach, uow, clock)
+    )
     dispatcher = Dispatcher(uow, chosen, clock)
     return App(
         settings=settings,
         engine=engine,
         uow=uow,
         clock=clock,
-        coach=Coach(uow, clock, defaults_from(settings)),
+        coach=coach,
         dispatcher=dispatcher,
         scheduler=NudgeScheduler(uow, dispatcher, clock),
         adapters=chosen,
     )
+
+
+def platform_adapters(
+    settings: Settings, coach: Coach, uow: UnitOfWorkFactory, clock: Clock
+) -> dict[str, ChatAdapter]:
+    """The chat platforms ``serve`` offers with these settings."""
+    from adapters.slack import build_slack_adapter
+    from adapters.teams import build_teams_adapter
+
+    found: dict[str, ChatAdapter] = {}
+    for build in (build_slack_adapter, build_teams_adapter):
+        adapter = build(settings, coach, uow, clock)
+        if adapter is not None:
+            found[adapter.platform] = adapter
+    return found
 
 
 __all__ = ["App", "SimulatedClock", "build_app"]

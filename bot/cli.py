@@ -125,6 +125,19 @@ def console(
     _run(run_console(settings, user=user, channel=channel, interactive=sys.stdin.isatty()))
 
 
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="listen address (HOST)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="listen port (PORT)")] = None,
+) -> None:
+    """Run the HTTP server (Slack and Teams routes, /healthz) and the scheduler."""
+    from bot.server import run_server
+
+    settings = _settings(host=host, port=port)
+    logs.configure("DEBUG" if _state["debug"] else settings.log_level, settings.log_format)
+    _run(run_server(settings))
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations to DATABASE_URL."""

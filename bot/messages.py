@@ -118,6 +118,7 @@ class Reply:
     text: str
     blocks: tuple[Block, ...] = ()
     scheduled_for: datetime | None = None  # pilot-local slot of a proactive message
+    problem: str | None = None  # catalog key when this reply refuses the input (nothing stored)
 
     def to_json(self) -> dict[str, Any]:
         return {

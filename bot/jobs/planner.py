@@ -101,6 +101,19 @@ class Planner:
                 added += await self._enqueue(snap, None, kind, channel, reply, now)
         return added
 
+    async def snooze(self, snap: Snapshot, person: Person, now: datetime) -> datetime | None:
+        """Re-send ``person``'s nudge at the next working day's slot; None if nothing is open."""
+        roles = snap.roles_of(person.id)
+        if not roles or not snap.open_tasks_for(roles):
+            return None
+        workspace = await self.repo.workspace_by_id(snap.pilot.workspace_id)
+        assert workspace is not None
+        due = calendar.snooze_until(now, snap.schedule)
+        reply = views.nudge_reply(texts(snap.pilot.language), snap, roles, reminder=True)
+        kind = f"snooze-{due.date().isoformat()}"
+        await self._enqueue(snap, person, kind, _person_ref(workspace, person), reply, due)
+        return due
+
     async def _enqueue(
         self,
         snap: Snapshot,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Texts, texts
 from bot.clock import Clock
+from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.services import views
 from bot.services.settings_change import apply_settings
@@ -92,6 +93,33 @@ class Coach:
         )  # fmt: skip
         return replies
 
+    async def home(self, platform: str, workspace: str, user: PersonRef) -> Reply:
+        """The person's pilots, roles and open tasks (App Home / personal tab)."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            ws = await uow.repo.workspace(platform, workspace)
+            assert ws.id is not None
+            person = await uow.repo.person(ws.id, user.id, user.name)
+            assert person.id is not None
+            pilots = await uow.repo.pilots_of_person(person.id)
+            snaps = [await load_snapshot(uow.repo, p, now) for p in pilots]
+            await uow.commit()
+        language = snaps[0].pilot.language if snaps else self.defaults.language
+        return views.home_reply(texts(language), snaps, person)
+
+    async def metrics_of(self, inbound: Inbound) -> tuple[str, list[tuple[str, str]]]:
+        """(language, [(metric name, unit)]) of the pilot this message belongs to."""
+        async with self.uow() as uow:
+            ws = await uow.repo.workspace(inbound.platform, inbound.workspace)
+            assert ws.id is not None
+            person = await uow.repo.person(ws.id, inbound.user.id, inbound.user.name)
+            pilot = await self._pilot_for(uow.repo, ws.id, inbound, person)
+            if pilot is None or pilot.id is None:
+                return self.defaults.language, []
+            metrics = await uow.repo.metrics(pilot.id)
+            await uow.commit()
+            return pilot.language, [(m.name, m.unit) for m in metrics]
+
     async def _pilot_for(
         self, repo: Repository, workspace_id: int, inbound: Inbound, person: Person
     ) -> Pilot | None:
@@ -145,6 +173,13 @@ class Coach:
             return await self._metric_add(turn, snap, parsed)
         if isinstance(parsed, cmd.Checkin):
             return await self._checkin(turn, snap, parsed)
+        if isinstance(parsed, cmd.Snooze):
+            due = await Planner(turn.repo).snooze(snap, turn.person, self.clock.now())
+            if due is None:
+                return Problem("snooze.nothing")
+            local = due.astimezone(snap.schedule.tz)
+            day = t(f"weekday.{local.weekday()}")
+            return [views.text_reply(t("snooze.done", day=day, time=local.strftime("%H:%M")))]
         if isinstance(parsed, cmd.Settings):
             result = apply_settings(pilot, parsed.values)
             if isinstance(result, Problem):

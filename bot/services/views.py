@@ -14,7 +14,8 @@ from storage.tables import Person, Pilot
 
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "metric_add",
-    "checkin", "results", "announce", "settings", "metric_token", "next_cycle", "forget", "help",
+    "checkin", "results", "announce", "settings", "metric_token", "next_cycle", "forget", "snooze",
+    "help",
 )  # fmt: skip
 
 
@@ -23,7 +24,8 @@ def text_reply(text: str) -> Reply:
 
 
 def problem_reply(t: Texts, problem: Problem) -> Reply:
-    return text_reply(t(problem.key, **problem.params))
+    text = t(problem.key, **problem.params)
+    return Reply(text=text, blocks=(Paragraph(text),), problem=problem.key)
 
 
 def help_reply(t: Texts, lead: str | None = None) -> Reply:
@@ -262,3 +264,20 @@ def settings_reply(t: Texts, pilot: Pilot) -> Reply:
         region=pilot.region,
     )
     return text_reply(text)
+
+
+def home_reply(t: Texts, snaps: Sequence[Snapshot], person: Person) -> Reply:
+    """A person's overview (Slack App Home, Teams personal tab): pilots, roles, tasks."""
+    blocks: list[Block] = [Heading(t("home.title"))]
+    if not snaps:
+        blocks.append(Paragraph(t("home.empty")))
+    for snap in snaps:
+        roles = ", ".join(role_name(t, r) for r in ROLE_ORDER if r in snap.roles_of(person.id))
+        phase = snap.roadmap.phase(snap.week)
+        blocks.append(Heading(f"#{snap.pilot.channel_name or snap.pilot.channel_id}"))
+        blocks.append(Paragraph(f"{week_label(t, snap)} · {phase.title} · {roles}"))
+        blocks.append(Paragraph(formula_line(t, snap)))
+        open_tasks = snap.open_tasks_for(snap.roles_of(person.id))
+        items = tuple(task_line(t, x, snap.week) for x in open_tasks)
+        blocks.append(BulletList(items or (t("tasks.none"),)))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))

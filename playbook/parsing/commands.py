@@ -111,6 +111,11 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Snooze:
+    """Move my latest nudge to the next working day's slot (the nudge's Snooze button)."""
+
+
+@dataclass(frozen=True)
 class Unknown:
     word: str
 
@@ -132,6 +137,7 @@ Command = (
     | NextCycle
     | Forget
     | Help
+    | Snooze
     | Unknown
 )
 
@@ -171,6 +177,9 @@ KEYWORDS: dict[str, str] = {
     "naechster zyklus": "next_cycle",
     "forget": "forget",
     "vergessen": "forget",
+    "snooze": "snooze",
+    "später": "snooze",
+    "spaeter": "snooze",
     "help": "help",
     "hilfe": "help",
     "?": "help",
@@ -403,5 +412,6 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "settings": _settings,
     "next_cycle": _no_args(NextCycle()),
     "forget": _forget,
+    "snooze": _no_args(Snooze()),
     "help": _no_args(Help()),
 }

@@ -1,0 +1,92 @@
+"""``pilot-coach serve``: one asyncio process with the HTTP routes and the scheduler.
+
+Adapters that serve HTTP (Slack, Teams) implement ``HttpAdapter.add_routes``; this module only
+adds the operational routes (``/healthz``) and runs everything until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from storage.db import current_revision, head_revision
+
+log = logging.getLogger("pilot_coach.server")
+
+
+class HttpAdapter(Protocol):
+    def add_routes(self, web_app: web.Application) -> None: ...
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app: App = request.app["pilot_app"]
+    body: dict[str, object] = {"status": "ok", "db": "ok"}
+    try:
+        async with app.uow() as uow:
+            await uow.repo.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            oldest = await uow.repo.oldest_due(app.clock.now())
+    except Exception as exc:  # any database failure makes the service unhealthy
+        log.warning("health check failed: %s", type(exc).__name__)
+        return web.json_response({"status": "error", "db": "unreachable"}, status=503)
+    age = (app.clock.now() - oldest).total_seconds() if oldest else 0.0
+    body["outbox_oldest_due_seconds"] = round(age, 1)
+    return web.json_response(body)
+
+
+def build_web_app(app: App) -> web.Application:
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app["pilot_app"] = app
+    web_app.router.add_get("/healthz", healthz)
+    for adapter in app.adapters.values():
+        add_routes = getattr(adapter, "add_routes", None)
+        if add_routes is not None:
+            add_routes(web_app)
+    return web_app
+
+
+async def serve(app: App, host: str, port: int, stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(build_web_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    for adapter in app.adapters.values():
+        await adapter.start()
+    app.scheduler.start()
+    log.info("serving on http://%s:%s", host, port)
+    try:
+        await stop.wait()
+    finally:
+        app.scheduler.stop()
+        await runner.cleanup()
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+async def run_server(settings: Settings) -> None:
+    current = await asyncio.to_thread(current_revision, settings.database_url)
+    if current != head_revision():
+        raise SchemaOutOfDate(
+            f"database schema is at {current or 'nothing'}, this version needs {head_revision()}:"
+            " run pilot-coach db upgrade"
+        )
+    app = build_app(settings)
+    try:
+        await serve(app, settings.host, settings.port)
+    finally:
+        await app.close()
