@@ -7,6 +7,7 @@ block without a commit rolls it back.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -233,13 +234,32 @@ class Repository:
     async def enqueue(self, message: dict[str, Any]) -> bool:
         return await self.insert_ignore(OutboxMessage, message)
 
-    async def outbox_keys(self, pilot_id: int, week: int) -> set[str]:
+    async def enqueue_many(self, messages: Sequence[dict[str, Any]]) -> int:
+        """Insert outbox rows, skipping dedupe keys that exist; returns how many were offered."""
+        if not messages:
+            return 0
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        connection = await self.session.connection()
+        await connection.execute(insert(OutboxMessage).on_conflict_do_nothing(), list(messages))
+        return len(messages)
+
+    async def outbox_keys(self, weeks: dict[int, int]) -> set[str]:
+        """Dedupe keys already written for each pilot's given week."""
+        if not weeks:
+            return set()
         rows = await self.session.exec(
-            select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.pilot_id == pilot_id, OutboxMessage.week == week
+            select(OutboxMessage.pilot_id, OutboxMessage.week, OutboxMessage.dedupe_key).where(
+                col(OutboxMessage.pilot_id).in_(list(weeks))
             )
         )
-        return set(rows)
+        return {key for pilot_id, week, key in rows if weeks.get(pilot_id) == week}
+
+    async def workspaces(self, ids: set[int]) -> dict[int, Workspace]:
+        if not ids:
+            return {}
+        rows = await self.session.exec(select(Workspace).where(col(Workspace.id).in_(list(ids))))
+        return {w.id: w for w in rows if w.id is not None}
 
     async def due_messages(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
         query = (
@@ -343,6 +363,62 @@ class Repository:
         else:
             row.now = now
             self.session.add(row)
+
+
+@dataclass
+class PilotRows:
+    """Everything that belongs to a set of pilots, read with one query per table."""
+
+    owners: dict[int, dict[str, Person]] = field(default_factory=dict)
+    activity: dict[int, dict[int, datetime]] = field(default_factory=dict)
+    nudges_sent: dict[int, dict[int, list[datetime]]] = field(default_factory=dict)
+    done: dict[int, set[str]] = field(default_factory=dict)
+    processes: dict[int, list[Process]] = field(default_factory=dict)
+    metrics: dict[int, list[Metric]] = field(default_factory=dict)
+    checkins: dict[int, list[Checkin]] = field(default_factory=dict)
+
+
+async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[str]) -> PilotRows:
+    rows = PilotRows()
+    if not ids:
+        return rows
+    session = repo.session
+    owners = await session.exec(
+        select(RoleAssignment.pilot_id, RoleAssignment.role, Person)
+        .join(Person, col(Person.id) == col(RoleAssignment.person_id))
+        .where(col(RoleAssignment.pilot_id).in_(ids), col(RoleAssignment.ended_at).is_(None))
+    )
+    for pilot_id, role, person in owners:
+        rows.owners.setdefault(pilot_id, {})[role] = person
+    for a in await session.exec(select(Activity).where(col(Activity.pilot_id).in_(ids))):
+        rows.activity.setdefault(a.pilot_id, {})[a.person_id] = a.last_active_at
+    sent = await session.exec(
+        select(OutboxMessage.pilot_id, OutboxMessage.person_id, OutboxMessage.sent_at).where(
+            col(OutboxMessage.pilot_id).in_(ids),
+            OutboxMessage.status == "sent",
+            col(OutboxMessage.kind).in_(kinds),
+        )
+    )
+    for pilot_id, person_id, sent_at in sent:
+        if person_id is not None and sent_at is not None:
+            rows.nudges_sent.setdefault(pilot_id, {}).setdefault(person_id, []).append(sent_at)
+    for t in await session.exec(select(TaskState).where(col(TaskState.pilot_id).in_(ids))):
+        rows.done.setdefault(t.pilot_id, set()).add(t.task_id)
+    for p in await session.exec(
+        select(Process).where(col(Process.pilot_id).in_(ids)).order_by(col(Process.position))
+    ):
+        rows.processes.setdefault(p.pilot_id, []).append(p)
+    for m in await session.exec(
+        select(Metric).where(col(Metric.pilot_id).in_(ids)).order_by(col(Metric.id))
+    ):
+        rows.metrics.setdefault(m.pilot_id, []).append(m)
+    for c in await session.exec(
+        select(Checkin)
+        .where(col(Checkin.pilot_id).in_(ids))
+        .order_by(col(Checkin.recorded_at), col(Checkin.id))
+    ):
+        rows.checkins.setdefault(c.pilot_id, []).append(c)
+    return rows
 
 
 class UnitOfWork:

@@ -1,105 +1,119 @@
 """Finds the proactive messages that are due and writes them to the outbox, once each.
 
 Each message has a dedupe key (pilot, recipient, week, kind), so running the planner again, in
-another process or after a restart, never adds a second copy.
+another process or after a restart, never adds a second copy. Pilots are read in chunks with one
+query per table, and the chunk's rows are inserted in one statement, so one Monday's nudges for
+thousands of pilots are planned in seconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.catalog import texts
 from bot.messages import ConversationRef, Reply
 from bot.services import views
-from bot.services.snapshot import Snapshot, load_snapshot
+from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar
 from playbook.roadmap import LAST_WEEK
 from playbook.roles import ROLE_ORDER, Role
 from storage.repositories import Repository
-from storage.tables import Person, Workspace
+from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = LAST_WEEK + 1
+CHUNK = 500
 
 
 def dedupe_key(pilot_id: int, recipient: str, week: int, kind: str) -> str:
     return f"{pilot_id}:{recipient}:{week}:{kind}"
 
 
+def _slot_passed(pilot: Pilot, now: datetime) -> bool:
+    week = calendar.pilot_week(pilot.start_date, now, pilot.timezone)
+    if not 1 <= week <= SUMMARY_WEEK:
+        return False
+    return now >= calendar.weekly_slot(pilot.start_date, week, schedule_of(pilot))
+
+
 class Planner:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
+        self._rows: list[dict[str, Any]] = []
+        self._existing: set[str] = set()
 
     async def plan(self, now: datetime) -> int:
-        """Enqueue everything due at ``now``; returns how many rows were added."""
+        """Enqueue everything due at ``now``; returns how many new rows were written."""
+        pilots = [p for p in await self.repo.open_pilots() if _slot_passed(p, now)]
+        workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
         added = 0
-        for pilot in await self.repo.open_pilots():
-            snap = await load_snapshot(self.repo, pilot, now)
-            if 1 <= snap.week <= SUMMARY_WEEK:
-                workspace = await self.repo.workspace_by_id(pilot.workspace_id)
-                assert workspace is not None
-                added += await self._plan_pilot(snap, workspace, now)
+        for start in range(0, len(pilots), CHUNK):
+            chunk = pilots[start : start + CHUNK]
+            snaps = await load_snapshots(self.repo, chunk, now)
+            self._existing = await self.repo.outbox_keys({s.pilot_id: s.week for s in snaps})
+            self._rows = []
+            for snap in snaps:
+                self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
+            added += await self.repo.enqueue_many(self._rows)
         return added
 
-    async def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> int:
+    def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
         sched, week, start = snap.schedule, snap.week, snap.pilot.start_date
         slot = calendar.weekly_slot(start, week, sched)
-        if now < slot:
-            return 0
         t = texts(snap.pilot.language)
-        added = 0
-        activity = await self.repo.activity(snap.pilot_id)
         for person, roles in _owners(snap):
             ref = _person_ref(workspace, person)
             if week == SUMMARY_WEEK:
-                if Role.CHAMPION in roles:
-                    reply = views.results_reply(t, snap)
-                    added += await self._enqueue(snap, person, "summary", ref, reply, slot)
+                if Role.CHAMPION in roles and self._new(snap, person, "summary"):
+                    self._add(snap, person, "summary", ref, views.results_reply(t, snap), slot)
                 continue
-            if snap.open_tasks_for(roles) or (Role.MODELER in roles and week >= 9):
+            wanted = snap.open_tasks_for(roles) or (Role.MODELER in roles and week >= 9)
+            if wanted and self._new(snap, person, "weekly"):
                 reply = views.nudge_reply(t, snap, roles, reminder=False)
-                added += await self._enqueue(snap, person, "weekly", ref, reply, slot)
+                self._add(snap, person, "weekly", ref, reply, slot)
             reminder = calendar.reminder_slot(start, week, sched)
+            if reminder is None or now < reminder or not self._new(snap, person, "reminder"):
+                continue
             this_week = [x for r in roles for x in snap.roadmap.tasks_of_week(week, r)
                          if x.id not in snap.done]  # fmt: skip
-            quiet = person.id is not None and activity.get(person.id, slot - timedelta(1)) < slot
-            if reminder is not None and now >= reminder and this_week and quiet:
+            quiet = snap.activity.get(person.id or 0, slot - timedelta(days=1)) < slot
+            if this_week and quiet:
                 reply = views.nudge_reply(t, snap, roles, reminder=True)
-                added += await self._enqueue(snap, person, "reminder", ref, reply, reminder)
+                self._add(snap, person, "reminder", ref, reply, reminder)
         if week < SUMMARY_WEEK:
-            added += await self._escalate(snap, workspace, now)
-        return added
+            self._escalate(snap, workspace, now)
 
-    async def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> int:
+    def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
         t = texts(snap.pilot.language)
-        added = 0
         champion = snap.owners.get(Role.CHAMPION)
         for role in ROLE_ORDER:
             state = snap.states[role]
             unassigned = not state.assigned
-            if unassigned and snap.week < 2:
+            if (unassigned and snap.week < 2) or (not unassigned and not state.silent):
                 continue
-            if not unassigned and not state.silent:
-                continue
-            reply = views.escalation_reply(t, snap, role, unassigned=unassigned)
             kind = f"escalation-{role.value}"
             if champion is not None and role is not Role.CHAMPION:
-                ref = _person_ref(workspace, champion)
-                added += await self._enqueue(snap, champion, kind, ref, reply, now)
-                continue
-            others = [p for r, p in snap.owners.items() if r is not Role.CHAMPION]
-            if role is Role.CHAMPION and others:
-                for person in {p.id: p for p in others}.values():
-                    ref = _person_ref(workspace, person)
-                    added += await self._enqueue(snap, person, kind, ref, reply, now)
+                recipients: Sequence[Person | None] = [champion]
+            elif role is Role.CHAMPION and len(snap.owners) > (0 if unassigned else 1):
+                others = [p for r, p in snap.owners.items() if r is not Role.CHAMPION]
+                recipients = list({p.id: p for p in others}.values())
             else:
-                channel = ConversationRef(
-                    platform=workspace.platform,
-                    workspace=workspace.external_id,
-                    channel=snap.pilot.channel_id,
+                recipients = [None]  # nobody to tell: post in the pilot's channel
+            for person in recipients:
+                if not self._new(snap, person, kind):
+                    continue
+                reply = views.escalation_reply(t, snap, role, unassigned=unassigned)
+                ref = (
+                    _person_ref(workspace, person)
+                    if person is not None
+                    else ConversationRef(
+                        platform=workspace.platform,
+                        workspace=workspace.external_id,
+                        channel=snap.pilot.channel_id,
+                    )
                 )
-                added += await self._enqueue(snap, None, kind, channel, reply, now)
-        return added
+                self._add(snap, person, kind, ref, reply, now)
 
     async def snooze(self, snap: Snapshot, person: Person, now: datetime) -> datetime | None:
         """Re-send ``person``'s nudge at the next working day's slot; None if nothing is open."""
@@ -111,10 +125,19 @@ class Planner:
         due = calendar.snooze_until(now, snap.schedule)
         reply = views.nudge_reply(texts(snap.pilot.language), snap, roles, reminder=True)
         kind = f"snooze-{due.date().isoformat()}"
-        await self._enqueue(snap, person, kind, _person_ref(workspace, person), reply, due)
+        self._rows = []
+        self._add(snap, person, kind, _person_ref(workspace, person), reply, due)
+        await self.repo.enqueue_many(self._rows)
         return due
 
-    async def _enqueue(
+    def _key(self, snap: Snapshot, person: Person | None, kind: str) -> str:
+        recipient = str(person.id) if person is not None else f"#{snap.pilot.channel_id}"
+        return dedupe_key(snap.pilot_id, recipient, snap.week, kind)
+
+    def _new(self, snap: Snapshot, person: Person | None, kind: str) -> bool:
+        return self._key(snap, person, kind) not in self._existing
+
+    def _add(
         self,
         snap: Snapshot,
         person: Person | None,
@@ -122,13 +145,12 @@ class Planner:
         ref: ConversationRef,
         reply: Reply,
         due: datetime,
-    ) -> int:
-        recipient = str(person.id) if person is not None else f"#{snap.pilot.channel_id}"
+    ) -> None:
         local_due = due.astimezone(snap.schedule.tz)
         payload = Reply(text=reply.text, blocks=reply.blocks, scheduled_for=local_due)
-        written = await self.repo.enqueue(
+        self._rows.append(
             {
-                "dedupe_key": dedupe_key(snap.pilot_id, recipient, snap.week, kind),
+                "dedupe_key": self._key(snap, person, kind),
                 "pilot_id": snap.pilot_id,
                 "person_id": person.id if person is not None else None,
                 "week": snap.week,
@@ -139,7 +161,6 @@ class Planner:
                 "next_attempt_at": due,
             }
         )
-        return int(written)
 
 
 def _owners(snap: Snapshot) -> Iterable[tuple[Person, frozenset[Role]]]:
@@ -158,17 +179,18 @@ def _person_ref(workspace: Workspace, person: Person) -> ConversationRef:
     )
 
 
-def next_slot_after(snap: Snapshot, now: datetime) -> datetime | None:
+def next_slot_after(pilot: Pilot, now: datetime) -> datetime | None:
     """The next time the planner has something new to consider for this pilot."""
-    if snap.week > SUMMARY_WEEK:
+    week = calendar.pilot_week(pilot.start_date, now, pilot.timezone)
+    if week > SUMMARY_WEEK:
         return None
-    sched, start = snap.schedule, snap.pilot.start_date
+    sched, start = schedule_of(pilot), pilot.start_date
     candidates = []
-    for week in (max(snap.week, 1), max(snap.week, 1) + 1):
-        if week > SUMMARY_WEEK:
+    for w in (max(week, 1), max(week, 1) + 1):
+        if w > SUMMARY_WEEK:
             continue
-        candidates.append(calendar.weekly_slot(start, week, sched))
-        reminder = calendar.reminder_slot(start, week, sched)
+        candidates.append(calendar.weekly_slot(start, w, sched))
+        reminder = calendar.reminder_slot(start, w, sched)
         if reminder is not None:
             candidates.append(reminder)
     later = [c for c in candidates if c > now]

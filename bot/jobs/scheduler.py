@@ -11,7 +11,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import Planner, next_slot_after
-from bot.services.snapshot import load_snapshot
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
@@ -49,8 +48,7 @@ class NudgeScheduler:
         async with self.uow() as uow:
             times = []
             for pilot in await uow.repo.open_pilots():
-                snap = await load_snapshot(uow.repo, pilot, now)
-                slot = next_slot_after(snap, now)
+                slot = next_slot_after(pilot, now)
                 if slot is not None:
                     times.append(slot)
             retry = [m.next_attempt_at for m in await uow.repo.outbox() if m.status == "pending"]

@@ -9,7 +9,7 @@ from datetime import datetime
 from playbook import calendar, progress
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, formula, ignored_nudges
-from storage.repositories import Repository
+from storage.repositories import PilotRows, Repository, load_pilot_rows
 from storage.tables import Checkin, Metric, Person, Pilot, Process
 
 NUDGE_KINDS = ("weekly",)
@@ -37,6 +37,7 @@ class Snapshot:
     processes: Sequence[Process]
     metrics: tuple[MetricView, ...]
     checkins: Sequence[Checkin]
+    activity: dict[int, datetime]
 
     @property
     def pilot_id(self) -> int:
@@ -73,11 +74,23 @@ def schedule_of(pilot: Pilot) -> calendar.Schedule:
 
 
 async def load_snapshot(repo: Repository, pilot: Pilot, now: datetime) -> Snapshot:
+    return (await load_snapshots(repo, [pilot], now))[0]
+
+
+async def load_snapshots(
+    repo: Repository, pilots: Sequence[Pilot], now: datetime
+) -> list[Snapshot]:
+    """Snapshots of many pilots with one query per table."""
+    ids = [p.id for p in pilots if p.id is not None]
+    rows = await load_pilot_rows(repo, ids, NUDGE_KINDS)
+    return [build_snapshot(pilot, rows, now) for pilot in pilots]
+
+
+def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
     assert pilot.id is not None
-    raw_owners = await repo.roles(pilot.id)
-    owners = {Role(role): person for role, person in raw_owners.items()}
-    activity = await repo.activity(pilot.id)
-    sent = await repo.nudges_sent(pilot.id, NUDGE_KINDS)
+    owners = {Role(role): person for role, person in rows.owners.get(pilot.id, {}).items()}
+    activity = rows.activity.get(pilot.id, {})
+    sent = rows.nudges_sent.get(pilot.id, {})
     states: dict[Role, RoleState] = {}
     for role in ROLE_ORDER:
         person = owners.get(role)
@@ -86,30 +99,22 @@ async def load_snapshot(repo: Repository, pilot: Pilot, now: datetime) -> Snapsh
             continue
         ignored = ignored_nudges(sent.get(person.id, []), activity.get(person.id))
         states[role] = RoleState(role, assigned=True, ignored_nudges=ignored)
-    metrics = await repo.metrics(pilot.id)
-    checkins = await repo.checkins(pilot.id)
+    metrics = rows.metrics.get(pilot.id, [])
+    checkins = rows.checkins.get(pilot.id, [])
     views = []
     for metric in metrics:
         values = tuple(c.value for c in checkins if c.metric_id == metric.id)
         current = progress.current_value(values)
-        views.append(
-            MetricView(
-                metric=metric,
-                values=values,
-                current=current,
-                change=None
-                if current is None
-                else progress.change(
-                    metric.baseline,
-                    current,
-                    lower_is_better=metric.lower_is_better,
-                    target=metric.target,
-                ),
-                trend=progress.trend(
-                    values, lower_is_better=metric.lower_is_better, baseline=metric.baseline
-                ),
-            )
+        change = None
+        if current is not None:
+            change = progress.change(
+                metric.baseline, current, lower_is_better=metric.lower_is_better,
+                target=metric.target,
+            )  # fmt: skip
+        trend = progress.trend(
+            values, lower_is_better=metric.lower_is_better, baseline=metric.baseline
         )
+        views.append(MetricView(metric, values, current, change, trend))
     return Snapshot(
         pilot=pilot,
         now=now,
@@ -118,8 +123,9 @@ async def load_snapshot(repo: Repository, pilot: Pilot, now: datetime) -> Snapsh
         owners=owners,
         states=states,
         formula=formula(list(states.values())),
-        done=frozenset((await repo.done_tasks(pilot.id)).keys()),
-        processes=await repo.processes(pilot.id),
+        done=frozenset(rows.done.get(pilot.id, set())),
+        processes=rows.processes.get(pilot.id, []),
         metrics=tuple(views),
         checkins=checkins,
+        activity=activity,
     )
