@@ -170,6 +170,18 @@ def export(
     sys.stdout.write(_run(export_text(settings, fmt, pilot)))
 
 
+@cli.command()
+def outbox(
+    failed: Annotated[bool, typer.Option("--failed", help="only failed deliveries")] = False,
+) -> None:
+    """List pending and failed deliveries (nudges, reminders, escalations)."""
+    from bot.ops import outbox_listing
+
+    settings = _settings()
+    logs.configure("WARNING", settings.log_format)
+    sys.stdout.write(_run(outbox_listing(settings, failed)))
+
+
 def main() -> None:
     logging.captureWarnings(True)
     cli()

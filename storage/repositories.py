@@ -376,6 +376,7 @@ class PilotRows:
     processes: dict[int, list[Process]] = field(default_factory=dict)
     metrics: dict[int, list[Metric]] = field(default_factory=dict)
     checkins: dict[int, list[Checkin]] = field(default_factory=dict)
+    failed: dict[int, list[OutboxMessage]] = field(default_factory=dict)
 
 
 async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[str]) -> PilotRows:
@@ -418,6 +419,12 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
         .order_by(col(Checkin.recorded_at), col(Checkin.id))
     ):
         rows.checkins.setdefault(c.pilot_id, []).append(c)
+    for o in await session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.status == "failed"
+        )
+    ):
+        rows.failed.setdefault(o.pilot_id, []).append(o)
     return rows
 
 

@@ -27,6 +27,9 @@ class Person(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspaces.id", index=True)
     external_id: str = Field(max_length=128)
     display_name: str = Field(default="", max_length=200)
+    # Set when the platform said this person cannot be reached (account gone, bot blocked);
+    # cleared when they write again. Nudges skip unreachable people.
+    unreachable_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Pilot(SQLModel, table=True):

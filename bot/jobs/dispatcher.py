@@ -1,93 +1,174 @@
 """Delivers due outbox rows through the right adapter: claim, send, mark sent.
 
-A claim is a lease: the row's next attempt moves ``LEASE`` into the future and the claim is
-committed before sending, so a process that dies mid-send leaves the row to be retried once the
-lease runs out (at-least-once; the window is one send). Failures back off exponentially, honour
-``Retry-After``, and park the row as failed after ``MAX_ATTEMPTS`` or on a permanent error.
+A claim is a lease: the rows' next attempt moves ``LEASE`` into the future and the claim is
+committed before sending (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several processes share the
+work), so a process that dies mid-send leaves its rows to be retried once the lease runs out.
+Sends run concurrently under per-workspace rate limits; successes are committed as soon as
+the previous commit is done (group commit), which keeps the window in which a crash after the
+platform's 200 can cause a resend to about one commit (neither Slack nor Teams takes an
+idempotency key). Failures back off exponentially,
+honour ``Retry-After``, and park the row as failed after ``MAX_ATTEMPTS`` or on a permanent error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import random
+from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col
 
 from bot.clock import Clock
+from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from storage.repositories import UnitOfWorkFactory
-from storage.tables import OutboxMessage
+from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger("pilot_coach.delivery")
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(seconds=30)
+BATCH = 200
+CONCURRENCY = 64
+
+
+async def _to_the_end(coro: Coroutine[Any, Any, None]) -> None:
+    """Await ``coro`` to completion even if the caller is cancelled meanwhile, then re-raise."""
+    task = asyncio.ensure_future(coro)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    task.result()
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """Retry-After when the platform gave one, else exponential with up to 20 % jitter."""
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 1.0))
-    return BASE_BACKOFF * int(2 ** max(attempts - 1, 0))
+    return BASE_BACKOFF * int(2 ** max(attempts - 1, 0)) * (1 + random.random() * 0.2)
 
 
 class Dispatcher:
     def __init__(
-        self, uow: UnitOfWorkFactory, adapters: Mapping[str, ChatAdapter], clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        adapters: Mapping[str, ChatAdapter],
+        clock: Clock,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.uow = uow
         self.adapters = adapters
         self.clock = clock
+        self.limiter = limiter or RateLimiter()
+        self._sent: list[int] = []
+        self._wake = asyncio.Event()
 
     async def claim(self, now: datetime, limit: int) -> list[OutboxMessage]:
         async with self.uow() as uow:
             rows = list(await uow.repo.due_messages(now, limit))
-            for row in rows:
-                row.attempts += 1
-                row.next_attempt_at = now + LEASE
-                uow.repo.session.add(row)
-            await uow.commit()
+            if rows:
+                await uow.repo.session.exec(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_([r.id for r in rows]))
+                    .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
+                )
+                await uow.commit()
+        for row in rows:
+            row.attempts += 1
         return rows
 
-    async def dispatch(self, limit: int = 100) -> int:
+    async def dispatch(self, limit: int = BATCH) -> int:
         """Send what is due now; returns the number of messages delivered."""
-        sent = 0
+        delivered = 0
+        semaphore = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(row: OutboxMessage) -> int:
+            async with semaphore:
+                return await self._deliver(row)
+
         while True:
             rows = await self.claim(self.clock.now(), limit)
-            for row in rows:
-                sent += await self._deliver(row)
+            if not rows:
+                return delivered
+            flusher = asyncio.create_task(self._flush_forever())
+            try:
+                results = await asyncio.gather(*(one(row) for row in rows))
+            finally:
+                flusher.cancel()
+                await _to_the_end(self._flush())  # even when stopped: record what was sent
+            delivered += sum(results)
             if len(rows) < limit:
-                return sent
+                return delivered
 
     async def _deliver(self, row: OutboxMessage) -> int:
         ref = ConversationRef.from_json(row.target)
         adapter = self.adapters.get(ref.platform)
-        values: dict[str, object]
         try:
             if adapter is None:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
+            await self.limiter.acquire(ref.platform, ref.workspace)
             await adapter.send(ref, Reply.from_json(row.payload))
         except DeliveryError as exc:
-            now = self.clock.now()
-            failed = exc.permanent or row.attempts >= MAX_ATTEMPTS
-            values = {"status": "failed" if failed else "pending", "last_error": exc.reason[:500],
-                      "next_attempt_at": now + backoff(row.attempts, exc.retry_after)}  # fmt: skip
-            log.warning("delivery failed id=%s pilot=%s kind=%s attempt=%s permanent=%s",
-                        row.id, row.pilot_id, row.kind, row.attempts, failed)  # fmt: skip
-            await self._update(row, values)
+            await self._failed(row, exc)
             return 0
-        values = {"status": "sent", "sent_at": self.clock.now()}
-        await self._update(row, values)
+        assert row.id is not None
+        self._sent.append(row.id)
+        self._wake.set()
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
 
-    async def _update(self, row: OutboxMessage, values: dict[str, object]) -> None:
+    async def _flush_forever(self) -> None:
+        """Group commit: write each success as soon as the previous commit is done."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        ids = list(self._sent)
+        if not ids:
+            return
         async with self.uow() as uow:
             await uow.repo.session.exec(
-                update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(**values)
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .values(status="sent", sent_at=self.clock.now())
             )
+            await uow.commit()
+        written = set(ids)  # only forget ids once their commit went through
+        self._sent = [i for i in self._sent if i not in written]
+
+    async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
+        now = self.clock.now()
+        # A rate limit (Retry-After) only ever delays: it never parks a message.
+        parked = exc.permanent or (exc.retry_after is None and row.attempts >= MAX_ATTEMPTS)
+        log.warning("delivery failed id=%s pilot=%s kind=%s attempt=%s permanent=%s",
+                    row.id, row.pilot_id, row.kind, row.attempts, parked)  # fmt: skip
+        async with self.uow() as uow:
+            await uow.repo.session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id)
+                .values(
+                    status="failed" if parked else "pending",
+                    last_error=exc.reason[:500],
+                    next_attempt_at=now + backoff(row.attempts, exc.retry_after),
+                )
+            )
+            if exc.permanent and row.person_id is not None:
+                person = await uow.repo.session.get(Person, row.person_id)
+                if person is not None and person.unreachable_since is None:
+                    person.unreachable_since = now
+                    uow.repo.session.add(person)
             await uow.commit()

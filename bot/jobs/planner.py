@@ -63,6 +63,8 @@ class Planner:
         slot = calendar.weekly_slot(start, week, sched)
         t = texts(snap.pilot.language)
         for person, roles in _owners(snap):
+            if person.unreachable_since is not None:
+                continue  # the platform said no; the champion is told in _escalate
             ref = _person_ref(workspace, person)
             if week == SUMMARY_WEEK:
                 if Role.CHAMPION in roles and self._new(snap, person, "summary"):
@@ -88,6 +90,10 @@ class Planner:
         t = texts(snap.pilot.language)
         champion = snap.owners.get(Role.CHAMPION)
         for role in ROLE_ORDER:
+            owner = snap.owners.get(role)
+            if owner is not None and owner.unreachable_since is not None:
+                self._tell_unreachable(snap, workspace, role, owner, now)
+                continue
             state = snap.states[role]
             unassigned = not state.assigned
             if (unassigned and snap.week < 2) or (not unassigned and not state.silent):
@@ -104,16 +110,28 @@ class Planner:
                 if not self._new(snap, person, kind):
                     continue
                 reply = views.escalation_reply(t, snap, role, unassigned=unassigned)
-                ref = (
-                    _person_ref(workspace, person)
-                    if person is not None
-                    else ConversationRef(
-                        platform=workspace.platform,
-                        workspace=workspace.external_id,
-                        channel=snap.pilot.channel_id,
-                    )
-                )
-                self._add(snap, person, kind, ref, reply, now)
+                self._add(snap, person, kind, self._ref(snap, workspace, person), reply, now)
+
+    def _tell_unreachable(
+        self, snap: Snapshot, workspace: Workspace, role: Role, owner: Person, now: datetime
+    ) -> None:
+        champion = snap.owners.get(Role.CHAMPION)
+        reachable = champion is not None and champion.unreachable_since is None
+        target = champion if reachable and champion is not owner else None
+        kind = f"unreachable-{role.value}"
+        if not self._new(snap, target, kind):
+            return
+        reply = views.unreachable_reply(texts(snap.pilot.language), snap, role, owner)
+        self._add(snap, target, kind, self._ref(snap, workspace, target), reply, now)
+
+    def _ref(self, snap: Snapshot, workspace: Workspace, person: Person | None) -> ConversationRef:
+        if person is not None:
+            return _person_ref(workspace, person)
+        return ConversationRef(
+            platform=workspace.platform,
+            workspace=workspace.external_id,
+            channel=snap.pilot.channel_id,
+        )
 
     async def snooze(self, snap: Snapshot, person: Person, now: datetime) -> datetime | None:
         """Re-send ``person``'s nudge at the next working day's slot; None if nothing is open."""

@@ -70,6 +70,9 @@ class Coach:
             )
             assert workspace.id is not None
             person = await repo.person(workspace.id, inbound.user.id, inbound.user.name)
+            if person.unreachable_since is not None:  # they wrote to us: reachable again
+                person.unreachable_since = None
+                repo.session.add(person)
             pilot = await self._pilot_for(repo, workspace.id, inbound, person)
             t = texts(pilot.language if pilot else self.defaults.language)
             parsed = cmd.parse_command(inbound.text, t.language)

@@ -10,7 +10,7 @@ from playbook import calendar, progress
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, formula, ignored_nudges
 from storage.repositories import PilotRows, Repository, load_pilot_rows
-from storage.tables import Checkin, Metric, Person, Pilot, Process
+from storage.tables import Checkin, Metric, OutboxMessage, Person, Pilot, Process
 
 NUDGE_KINDS = ("weekly",)
 
@@ -38,6 +38,7 @@ class Snapshot:
     metrics: tuple[MetricView, ...]
     checkins: Sequence[Checkin]
     activity: dict[int, datetime]
+    failed: Sequence[OutboxMessage] = ()
 
     @property
     def pilot_id(self) -> int:
@@ -128,4 +129,5 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         metrics=tuple(views),
         checkins=checkins,
         activity=activity,
+        failed=rows.failed.get(pilot.id, []),
     )

@@ -105,6 +105,14 @@ def risks(t: Texts, snap: Snapshot) -> list[str]:
         found.append(t(f"formula.mode.{mode.value}"))
     for role in snap.silent_roles():
         found.append(t("risk.silent", role=role_name(t, role), name=name_of(snap.owners.get(role))))
+    for role in ROLE_ORDER:
+        owner = snap.owners.get(role)
+        if owner is not None and owner.unreachable_since is not None:
+            found.append(t("risk.unreachable", role=role_name(t, role), name=name_of(owner)))
+    if snap.failed:
+        found.append(
+            t("risk.failed", count=len(snap.failed), reason=snap.failed[-1].last_error[:80])
+        )
     if snap.week >= 4 and not snap.processes:
         found.append(t("risk.no_processes"))
     if snap.week >= 6 and snap.chosen is None:
@@ -281,3 +289,9 @@ def home_reply(t: Texts, snaps: Sequence[Snapshot], person: Person) -> Reply:
         items = tuple(task_line(t, x, snap.week) for x in open_tasks)
         blocks.append(BulletList(items or (t("tasks.none"),)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def unreachable_reply(t: Texts, snap: Snapshot, role: Role, person: Person) -> Reply:
+    text = t("escalation.unreachable", role=role_name(t, role), name=name_of(person))
+    blocks = (Heading(t("escalation.title")), Paragraph(text), Paragraph(t("escalation.hint")))
+    return Reply(text=plain_text(blocks), blocks=blocks)
