@@ -45,9 +45,9 @@ def check_metric_add(
 
 def find_metric(names: Sequence[str], text: str) -> tuple[str, str] | None:
     """Split ``text`` into (metric name, the rest), preferring the longest matching name."""
-    folded = text.casefold()
-    for name in sorted(names, key=len, reverse=True):
-        key = name.casefold()
-        if folded == key or folded.startswith(key + " "):
-            return name, text[len(name) :].strip()
+    words = text.split()
+    for name in sorted(names, key=lambda n: len(n.split()), reverse=True):
+        size = len(name.split())
+        if " ".join(words[:size]).casefold() == " ".join(name.split()).casefold():
+            return name, " ".join(words[size:])
     return None

@@ -19,6 +19,7 @@ from playbook.roles import ROLE_WORDS, Role
 MAX_MESSAGE = 2000
 MAX_NAME = 80
 MAX_FIELD = 200
+MAX_UNIT = 20
 
 
 @dataclass(frozen=True)
@@ -280,8 +281,12 @@ def _done(rest: str, _language: str) -> Done | Problem:
 
 
 def _split_args(rest: str, aliases: dict[str, str]) -> tuple[list[str], dict[str, str]] | Problem:
+    lexer = shlex.shlex(rest, posix=True)
+    lexer.quotes = '"'  # only double quotes group words: "Customer's requests" stays one word
+    lexer.whitespace_split = True
+    lexer.commenters = ""
     try:
-        tokens = shlex.split(rest)
+        tokens = list(lexer)
     except ValueError:
         return Problem("error.unbalanced_quotes")
     positional: list[str] = []
@@ -325,7 +330,7 @@ def _process_add(rest: str, language: str) -> ProcessAdd | Problem:
 
 def _process_pick(rest: str, _language: str) -> ProcessPick | Problem:
     value = rest.strip().lstrip("#")
-    if not value.isdigit() or not 1 <= int(value) <= 99:
+    if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= 99:
         return Problem("process.pick_usage")
     return ProcessPick(int(value))
 
@@ -347,14 +352,16 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
     if len(words) < 2 or "baseline" not in keyed:
         return Problem("metric.usage")
     name, unit = " ".join(words[:-1]), words[-1]
-    if len(name) > MAX_NAME or len(unit) > 20:
+    if len(name) > MAX_NAME:
         return Problem("error.name_too_long", {"max": str(MAX_NAME)})
+    if len(unit) > MAX_UNIT:
+        return Problem("metric.unit_too_long", {"max": str(MAX_UNIT)})
     values: dict[str, Decimal] = {}
     for key in ("baseline", "target"):
         if key in keyed:
             parsed = parse_number(keyed[key], language)
             if isinstance(parsed, Problem) or parsed < 0:
-                return Problem("metric.bad_number", {"field": key, "value": keyed[key][:40]})
+                return Problem(f"metric.bad_{key}", {"value": keyed[key][:40]})
             values[key] = parsed
     return MetricAdd(
         name=name,
@@ -379,7 +386,7 @@ def _settings(rest: str, _language: str) -> Settings | Problem:
     values: dict[str, str] = {}
     for token in rest.split(" ") if rest else []:
         key, sep, value = token.partition("=")
-        if not sep or not value:
+        if not sep or not value or not key:
             return Problem("settings.usage")
         values[key.lower()] = value
     if not values:
