@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +28,8 @@ class ConversationRef:
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"platform": self.platform, "workspace": self.workspace, "channel": self.channel,
+                "user": self.user, "extra": dict(self.extra)}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConversationRef:
@@ -111,6 +112,23 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
 _BLOCK_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
 
 
+def _block_json(block: Block) -> dict[str, Any]:
+    """A block as JSON (hand-written: ``dataclasses.asdict`` is slow on the fan-out path)."""
+    data: dict[str, Any] = {"type": _BLOCK_NAMES[type(block)]}
+    if isinstance(block, Fields):
+        data["pairs"] = [list(p) for p in block.pairs]
+    elif isinstance(block, BulletList):
+        data["items"] = list(block.items)
+    elif isinstance(block, Actions):
+        data["buttons"] = [{"label": b.label, "action": b.action, "value": b.value}
+                           for b in block.buttons]  # fmt: skip
+    elif isinstance(block, Image):
+        data.update(path=block.path, alt=block.alt)
+    else:
+        data["text"] = block.text
+    return data
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message for a person or channel: structured blocks plus a plain-text fallback."""
@@ -123,7 +141,7 @@ class Reply:
     def to_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "blocks": [{"type": _BLOCK_NAMES[type(b)], **asdict(b)} for b in self.blocks],
+            "blocks": [_block_json(b) for b in self.blocks],
             "scheduled_for": self.scheduled_for.isoformat() if self.scheduled_for else None,
             "scheduled_zone": getattr(
                 self.scheduled_for and self.scheduled_for.tzinfo, "key", None

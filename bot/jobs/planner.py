@@ -42,6 +42,8 @@ class Planner:
         self.repo = repo
         self._rows: list[dict[str, Any]] = []
         self._existing: set[str] = set()
+        self._nudges: dict[tuple[object, ...], Reply] = {}
+        self._json: dict[int, dict[str, Any]] = {}
 
     async def plan(self, now: datetime) -> int:
         """Enqueue everything due at ``now``; returns how many new rows were written."""
@@ -72,7 +74,7 @@ class Planner:
                 continue
             wanted = snap.open_tasks_for(roles) or (Role.MODELER in roles and week >= 9)
             if wanted and self._new(snap, person, "weekly"):
-                reply = views.nudge_reply(t, snap, roles, reminder=False)
+                reply = self._nudge(snap, roles, reminder=False)
                 self._add(snap, person, "weekly", ref, reply, slot)
             reminder = calendar.reminder_slot(start, week, sched)
             if reminder is None or now < reminder or not self._new(snap, person, "reminder"):
@@ -81,10 +83,19 @@ class Planner:
                          if x.id not in snap.done]  # fmt: skip
             quiet = snap.activity.get(person.id or 0, slot - timedelta(days=1)) < slot
             if this_week and quiet:
-                reply = views.nudge_reply(t, snap, roles, reminder=True)
+                reply = self._nudge(snap, roles, reminder=True)
                 self._add(snap, person, "reminder", ref, reply, reminder)
         if week < SUMMARY_WEEK:
             self._escalate(snap, workspace, now)
+
+    def _nudge(self, snap: Snapshot, roles: frozenset[Role], *, reminder: bool) -> Reply:
+        """The nudge text depends only on these inputs, so pilots in the same state share it."""
+        metrics = tuple(v.metric.name for v in snap.metrics)
+        key = (snap.pilot.language, snap.week, roles, snap.done, metrics, reminder)
+        if key not in self._nudges:
+            t = texts(snap.pilot.language)
+            self._nudges[key] = views.nudge_reply(t, snap, roles, reminder=reminder)
+        return self._nudges[key]
 
     def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
         t = texts(snap.pilot.language)
@@ -165,7 +176,11 @@ class Planner:
         due: datetime,
     ) -> None:
         local_due = due.astimezone(snap.schedule.tz)
-        payload = Reply(text=reply.text, blocks=reply.blocks, scheduled_for=local_due)
+        if id(reply) not in self._json:  # shared nudges are serialised once
+            self._json[id(reply)] = reply.to_json()
+        payload = dict(self._json[id(reply)])
+        stamp = Reply(text="", scheduled_for=local_due).to_json()
+        payload.update(scheduled_for=stamp["scheduled_for"], scheduled_zone=stamp["scheduled_zone"])
         self._rows.append(
             {
                 "dedupe_key": self._key(snap, person, kind),
@@ -174,7 +189,7 @@ class Planner:
                 "week": snap.week,
                 "kind": kind.split("-")[0],
                 "target": ref.to_json(),
-                "payload": payload.to_json(),
+                "payload": payload,
                 "due_at": due,
                 "next_attempt_at": due,
             }

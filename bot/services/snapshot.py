@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,11 +68,14 @@ class Snapshot:
 
 
 def schedule_of(pilot: Pilot) -> calendar.Schedule:
-    at = calendar.parse_time(pilot.nudge_time)
+    return _schedule(pilot.timezone, pilot.nudge_weekday, pilot.nudge_time, pilot.region)
+
+
+@functools.lru_cache(maxsize=1024)
+def _schedule(zone: str, weekday: int, nudge_time: str, region: str) -> calendar.Schedule:
+    at = calendar.parse_time(nudge_time)
     assert at is not None
-    return calendar.Schedule(
-        zone=pilot.timezone, weekday=pilot.nudge_weekday, at=at, region=pilot.region
-    )
+    return calendar.Schedule(zone=zone, weekday=weekday, at=at, region=region)
 
 
 async def load_snapshot(repo: Repository, pilot: Pilot, now: datetime) -> Snapshot:

@@ -72,14 +72,21 @@ class Roadmap:
         self, week: int, done: Collection[str], role: Role | None = None
     ) -> tuple[Task, ...]:
         """Tasks that have started by ``week`` and are not done, optionally for one role."""
-        return tuple(
-            t
-            for t in self.tasks
-            if t.started_by(week) and t.id not in done and (role is None or t.role is role)
-        )
+        return _open_tasks(self, week, frozenset(done), role)
 
     def tasks_of_week(self, week: int, role: Role) -> tuple[Task, ...]:
         return tuple(t for t in self.tasks if t.role is role and t.active_in(week))
+
+
+@functools.lru_cache(maxsize=4096)
+def _open_tasks(
+    roadmap: Roadmap, week: int, done: frozenset[str], role: Role | None
+) -> tuple[Task, ...]:
+    return tuple(
+        t
+        for t in roadmap.tasks
+        if t.started_by(week) and t.id not in done and (role is None or t.role is role)
+    )
 
 
 def parse_roadmap(text: str) -> Roadmap:
