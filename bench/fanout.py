@@ -15,11 +15,9 @@ import asyncio
 import json
 import multiprocessing
 import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,13 +25,11 @@ import aiohttp
 import httpx
 from aiohttp import web
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.app import build_app  # noqa: E402
-from bot.clock import SimulatedClock  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from storage.db import make_engine, upgrade  # noqa: E402
-from storage.tables import Person, Pilot, RoleAssignment, Workspace  # noqa: E402
+from bot.app import build_app
+from bot.clock import SimulatedClock
+from bot.settings import Settings
+from storage.db import make_engine, upgrade
+from storage.tables import Person, Pilot, RoleAssignment, Workspace
 
 START = date(2027, 1, 4)
 MONDAY = datetime(2027, 1, 18, 9, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # week 3 slot
