@@ -72,9 +72,10 @@ class Planner:
                 if Role.CHAMPION in roles and self._new(snap, person, "summary"):
                     self._add(snap, person, "summary", ref, views.results_reply(t, snap), slot)
                 continue
-            wanted = snap.open_tasks_for(roles) or (Role.MODELER in roles and week >= 9)
+            owned = _metrics_owned(snap, person) if week >= views.MEASURE_FROM else ()
+            wanted = snap.open_tasks_for(roles) or owned
             if wanted and self._new(snap, person, "weekly"):
-                reply = self._nudge(snap, roles, reminder=False)
+                reply = self._nudge(snap, roles, reminder=False, checkin=owned)
                 self._add(snap, person, "weekly", ref, reply, slot)
             reminder = calendar.reminder_slot(start, week, sched)
             if reminder is None or now < reminder or not self._new(snap, person, "reminder"):
@@ -88,13 +89,21 @@ class Planner:
         if week < SUMMARY_WEEK:
             self._escalate(snap, workspace, now)
 
-    def _nudge(self, snap: Snapshot, roles: frozenset[Role], *, reminder: bool) -> Reply:
+    def _nudge(
+        self,
+        snap: Snapshot,
+        roles: frozenset[Role],
+        *,
+        reminder: bool,
+        checkin: tuple[str, ...] = (),
+    ) -> Reply:
         """The nudge text depends only on these inputs, so pilots in the same state share it."""
-        metrics = tuple(v.metric.name for v in snap.metrics)
-        key = (snap.pilot.language, snap.week, roles, snap.done, metrics, reminder)
+        key = (snap.pilot.language, snap.week, roles, snap.done, checkin, reminder)
         if key not in self._nudges:
             t = texts(snap.pilot.language)
-            self._nudges[key] = views.nudge_reply(t, snap, roles, reminder=reminder)
+            self._nudges[key] = views.nudge_reply(
+                t, snap, roles, reminder=reminder, checkin_metrics=checkin
+            )
         return self._nudges[key]
 
     def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
@@ -204,6 +213,16 @@ def _owners(snap: Snapshot) -> Iterable[tuple[Person, frozenset[Role]]]:
             seen[person.id] = person
     for person_id, person in seen.items():
         yield person, snap.roles_of(person_id)
+
+
+def _metrics_owned(snap: Snapshot, person: Person) -> tuple[str, ...]:
+    """Names of the metrics ``person`` owns and has not checked in this week."""
+    this_week = {c.metric_id for c in snap.checkins if c.week == snap.week}
+    return tuple(
+        v.metric.name
+        for v in snap.metrics
+        if v.metric.owner_id == person.id and v.metric.id not in this_week
+    )
 
 
 def _person_ref(workspace: Workspace, person: Person) -> ConversationRef:

@@ -12,6 +12,8 @@ from playbook.roadmap import LAST_WEEK, Task
 from playbook.roles import ROLE_ORDER, Role
 from storage.tables import Person, Pilot
 
+MEASURE_FROM = 9  # weeks 9-12: measure and iterate
+
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "metric_add",
     "checkin", "results", "announce", "settings", "metric_token", "next_cycle", "forget", "snooze",
@@ -183,7 +185,16 @@ def tasks_reply(t: Texts, snap: Snapshot, person: Person) -> Reply:
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
 
 
-def nudge_reply(t: Texts, snap: Snapshot, roles: frozenset[Role], *, reminder: bool) -> Reply:
+def nudge_reply(
+    t: Texts,
+    snap: Snapshot,
+    roles: frozenset[Role],
+    *,
+    reminder: bool,
+    checkin_metrics: tuple[str, ...] = (),
+) -> Reply:
+    """The week's tasks for one owner; in weeks 9-12 also the check-in prompt for the metrics
+    they own (one message a week rather than two)."""
     phase = snap.roadmap.phase(snap.week)
     key = "nudge.reminder_title" if reminder else "nudge.title"
     blocks: list[Block] = [
@@ -199,10 +210,9 @@ def nudge_reply(t: Texts, snap: Snapshot, roles: frozenset[Role], *, reminder: b
         items = tuple(task_line(t, x, snap.week) for x in open_tasks)
         blocks.append(Paragraph(t("tasks.as_role", role=role_name(t, role))))
         blocks.append(BulletList(items or (t("tasks.none"),)))
-    checkin_due = Role.MODELER in roles and 9 <= snap.week <= LAST_WEEK and snap.metrics
+    checkin_due = bool(checkin_metrics) and MEASURE_FROM <= snap.week <= LAST_WEEK
     if checkin_due:
-        names = ", ".join(v.metric.name for v in snap.metrics)
-        blocks.append(Paragraph(t("nudge.checkin_due", metrics=names)))
+        blocks.append(Paragraph(t("nudge.checkin_due", metrics=", ".join(checkin_metrics))))
     buttons = []
     if first_task is not None:
         buttons.append(Button(t("button.done", number=first_task.number), "done", first_task.id))

@@ -146,3 +146,36 @@ async def test_permanent_failure_parks_the_row(harness: Harness) -> None:
     harness.adapter.fail_with = None
     await harness.app.scheduler.tick()
     assert harness.adapter.to("clara") == []  # no retry storm
+
+
+async def test_snooze_moves_the_nudge_to_the_next_working_day(harness: Harness) -> None:
+    await _pilot(harness)
+    # Friday 8 January 2027, 15:00: Olaf snoozes; the next working day is Monday 11 January.
+    await harness.advance_to(datetime(2027, 1, 8, 15, 0, tzinfo=BERLIN))
+    out = await harness.say("olaf", "snooze")
+    assert out == "Snoozed: I will remind you again on Monday at 09:00."
+    assert await harness.say("olaf", "snooze") == out  # twice the same day: still one message
+    await harness.advance_to(datetime(2027, 1, 11, 9, 30, tzinfo=BERLIN))
+    monday = datetime(2027, 1, 11, 9, 0, tzinfo=BERLIN)
+    snoozed = [
+        r
+        for r in harness.adapter.to("olaf")
+        if r.text.startswith("*Reminder") and r.scheduled_for == monday
+    ]
+    assert len(snoozed) == 1
+    # German keyword in an English pilot; Monday 09:30 -> Tuesday's slot.
+    assert await harness.say("clara", "später") == (
+        "Snoozed: I will remind you again on Tuesday at 09:00."
+    )
+
+
+async def test_checkin_prompt_goes_to_the_metric_owner_in_weeks_9_to_12(harness: Harness) -> None:
+    await _pilot(harness)
+    await harness.say("olaf", "metric add lead-time days baseline=8")
+    await harness.advance_to(datetime(2027, 3, 1, 9, 30, tzinfo=BERLIN))  # week 9
+    prompts = [r for r in harness.adapter.to("olaf") if "Check-in due" in r.text]
+    assert len(prompts) == 1 and "lead-time" in prompts[0].text
+    await harness.say("olaf", "checkin lead-time 7")
+    await harness.advance_to(datetime(2027, 3, 8, 9, 30, tzinfo=BERLIN))  # week 10
+    assert len([r for r in harness.adapter.to("olaf") if "Check-in due" in r.text]) == 2
+    assert not [r for r in harness.adapter.to("ines") if "Check-in due" in r.text]
