@@ -171,6 +171,20 @@ def export(
 
 
 @cli.command()
+def report(
+    pilot: Annotated[int, typer.Option("--pilot", help="pilot id (see pilot-coach export)")],
+    out: Annotated[Path, typer.Option("--out", help="output folder")] = Path("report"),
+) -> None:
+    """Write a pilot's results summary: md, html, png, csv and json."""
+    from bot.export import write_report
+
+    settings = _settings()
+    logs.configure("WARNING", settings.log_format)
+    for path in _run(write_report(settings, pilot, out)):
+        typer.echo(f"wrote {path}")
+
+
+@cli.command()
 def outbox(
     failed: Annotated[bool, typer.Option("--failed", help="only failed deliveries")] = False,
 ) -> None:

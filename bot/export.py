@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
 from bot.report import checkins_csv, summary_markdown
+from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
 from bot.settings import Settings
 from storage.db import schema_is_current
@@ -33,7 +36,8 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
             pilots = [found]
         snaps = [await load_snapshot(repo, p, clock.now()) for p in pilots]
         if fmt == "md":
-            return "\n\n---\n\n".join(summary_markdown(s) for s in snaps) + "\n"
+            summaries = [await load_summary(repo, s) for s in snaps]
+            return "\n\n---\n\n".join(summary_markdown(s) for s in summaries) + "\n"
         if fmt == "csv":
             parts = [checkins_csv(s).splitlines() for s in snaps]
             header = parts[0][:1] if parts else []
@@ -64,8 +68,29 @@ async def export_text(settings: Settings, fmt: str, pilot_id: int | None) -> str
 
     if not schema_is_current(settings.database_url):
         raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
-    app = build_app(settings)
+    app = build_app(settings, adapters={})
     try:
         return await export(app.uow, app.clock, fmt, pilot_id)
     finally:
         await app.close()
+
+
+async def write_report(settings: Settings, pilot_id: int, out_dir: Path) -> list[Path]:
+    """``pilot-coach report``: every summary format of one pilot into ``out_dir``."""
+    from bot.app import build_app
+    from bot.report import write_summary
+
+    if not schema_is_current(settings.database_url):
+        raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
+    app = build_app(settings, adapters={})
+    try:
+        async with app.uow() as uow:
+            pilot = await uow.repo.pilot(pilot_id)
+            if pilot is None:
+                raise PilotNotFound(f"no pilot with id {pilot_id}")
+            summary = await load_summary(
+                uow.repo, await load_snapshot(uow.repo, pilot, app.clock.now())
+            )
+    finally:
+        await app.close()
+    return await asyncio.to_thread(write_summary, summary, out_dir)

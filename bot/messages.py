@@ -137,6 +137,7 @@ class Reply:
     blocks: tuple[Block, ...] = ()
     scheduled_for: datetime | None = None  # pilot-local slot of a proactive message
     problem: str | None = None  # catalog key when this reply refuses the input (nothing stored)
+    private: bool = False  # only for the person who asked (Slack: ephemeral), e.g. a secret
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,58 +1,115 @@
-"""The results summary of a pilot as files: Markdown, a PNG chart and a CSV of check-ins."""
+"""The results summary of a pilot as files: Markdown, a self-contained HTML one-pager, a PNG
+chart, a CSV of all check-ins and JSON. Texts come from the catalogs; numbers from Babel."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from bot.catalog import Texts, texts
+from jinja2 import Environment, PackageLoader
+
+from bot.catalog import texts
 from bot.services import views
-from bot.services.snapshot import MetricView, Snapshot
+from bot.services.results import Summary
+from bot.services.snapshot import Snapshot
+from bot.services.summary_views import headline, metric_text, next_text, savings_text
 from playbook.roadmap import LAST_WEEK
 
+_ENV = Environment(
+    loader=PackageLoader("bot", "templates"),
+    autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
-def summary_markdown(snap: Snapshot) -> str:
+
+def _context(summary: Summary) -> dict[str, Any]:
+    snap, results = summary.snap, summary.results
     t = texts(snap.pilot.language)
     start = snap.pilot.start_date
-    end = start + timedelta(weeks=LAST_WEEK, days=-1)
-    lines = [
-        f"# {t('summary.title', channel=snap.pilot.channel_name or snap.pilot.channel_id)}",
-        "",
-        f"**{views.results_headline(t, snap)}**",
-        "",
-        t("summary.period", start=t.date(start), end=t.date(end)),
-        "",
-        f"## {t('summary.roles')}",
-        "",
-    ]
-    lines += [f"- {k}: {v}" for k, v in views.role_lines(t, snap)]
-    lines += ["", views.formula_line(t, snap), "", f"## {t('summary.workflow')}", ""]
     chosen = snap.chosen
-    lines.append(f"**{chosen.name}**" if chosen else t("summary.none"))
-    lines += ["", f"## {t('summary.candidates')}", ""]
-    for p in snap.processes:
-        hours = f"{t.number(p.hours_per_week)} h" if p.hours_per_week is not None else "–"
-        lines.append(f"{p.position}. {p.name} — {p.inputs or '–'} → {p.outputs or '–'} ({hours})")
-    lines += ["", f"## {t('summary.metrics')}", "", _metrics_table(t, snap.metrics), ""]
-    lines += [f"## {t('summary.chart')}", "", "![chart](summary.png)", ""]
-    return "\n".join(lines)
+    rows = []
+    for m in results.metrics:
+        rows.append({
+            "name": m.name,
+            "baseline": f"{t.number(m.baseline)} {m.unit}",
+            "current": f"{t.number(m.current)} {m.unit}" if m.current is not None
+            else t("summary.not_enough"),
+            "change": t.signed_percent(m.change.percent) if m.change else "–",
+            "target": f"{t.number(m.target)} {m.unit}" if m.target is not None else "–",
+            "reached": bool(m.change and m.change.target_reached),
+            "checkins": m.checkins,
+        })  # fmt: skip
+    return {
+        "t": t,
+        "lang": t.language,
+        "title": t("summary.title", channel=snap.pilot.channel_name or snap.pilot.channel_id),
+        "headline": headline(t, results),
+        "period": t(
+            "summary.period",
+            start=t.date(start),
+            end=t.date(start + timedelta(weeks=LAST_WEEK, days=-1)),
+        ),
+        "roles": views.role_lines(t, snap),
+        "formula": views.formula_line(t, snap),
+        "workflow": chosen,
+        "built": summary.built,
+        "candidates": snap.processes,
+        "metrics": rows,
+        "metric_lines": [metric_text(t, m) for m in results.metrics],
+        "savings": savings_text(t, results),
+        "next": next_text(t, results),
+        "quotes": [
+            {"question": t(f"retro.q{q.question}"), "name": q.name, "text": q.text}
+            for q in summary.quotes
+        ],
+    }
 
 
-def _metrics_table(t: Texts, metrics: tuple[MetricView, ...]) -> str:
-    head = [t(f"summary.col_{c}") for c in ("metric", "baseline", "current", "change", "target",
-                                            "checkins")]  # fmt: skip
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for view in metrics:
-        m = view.metric
-        change = t.signed_percent(view.change.percent) if view.change else "–"
-        target = f"{t.number(m.target)} {m.unit}" if m.target is not None else "–"
-        cells = [m.name, f"{t.number(m.baseline)} {m.unit}",
-                 f"{t.number(view.current)} {m.unit}" if view.current is not None else "–",
-                 change, target, str(len(view.values))]  # fmt: skip
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+def summary_markdown(summary: Summary) -> str:
+    return _ENV.get_template("summary.md.j2").render(**_context(summary))
+
+
+def summary_html(summary: Summary, png: bytes) -> str:
+    chart = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return _ENV.get_template("summary.html.j2").render(chart=chart, **_context(summary))
+
+
+def summary_json(summary: Summary) -> str:
+    snap, results = summary.snap, summary.results
+    chosen = snap.chosen
+    data = {
+        "pilot": {"id": snap.pilot_id, "channel": snap.pilot.channel_name or snap.pilot.channel_id,
+                  "cycle": snap.pilot.cycle, "start": snap.pilot.start_date.isoformat(),
+                  "language": snap.pilot.language, "status": snap.pilot.status},
+        "headline": headline(texts(snap.pilot.language), results),
+        "roles": {role.value: p.display_name or p.external_id for role, p in snap.owners.items()},
+        "workflow": chosen.name if chosen else None,
+        "built": list(summary.built),
+        "metrics": [
+            {"name": m.name, "unit": m.unit, "kind": m.kind.value, "baseline": m.baseline,
+             "target": m.target, "lower_is_better": m.lower_is_better, "checkins": m.checkins,
+             "current": m.current, "enough_data": m.enough_data,
+             "change_abs": m.change.absolute if m.change else None,
+             "change_pct": m.change.percent if m.change else None,
+             "target_reached": m.change.target_reached if m.change else None,
+             "trend": m.trend.value, "hours_saved_per_week": m.hours_saved_per_week}
+            for m in results.metrics
+        ],
+        "hours_saved_per_week": results.hours_saved_per_week,
+        "hours_saved_per_year": results.hours_saved_per_year,
+        "hourly_rate": results.hourly_rate,
+        "money_per_year": results.money_per_year,
+        "next_workflow": results.next_workflow.name if results.next_workflow else None,
+        "retrospective": [{"question": q.question, "name": q.name, "text": q.text}
+                          for q in summary.quotes],
+    }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def checkins_csv(snap: Snapshot) -> str:
@@ -69,13 +126,11 @@ def checkins_csv(snap: Snapshot) -> str:
 
 
 def chart_png(snap: Snapshot) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    """Each metric per week against its baseline and target (matplotlib, headless)."""
+    from matplotlib.figure import Figure  # imported late: matplotlib is slow to import
 
     t = texts(snap.pilot.language)
-    shown = snap.metrics or ()
+    shown = snap.metrics
     fig = Figure(figsize=(7, 3.2 * max(len(shown), 1)), dpi=110)
     for index, view in enumerate(shown, start=1):
         ax = fig.add_subplot(len(shown), 1, index)
@@ -102,12 +157,16 @@ def chart_png(snap: Snapshot) -> bytes:
     return out.getvalue()
 
 
-def write_summary(snap: Snapshot, out_dir: Path) -> list[Path]:
+def write_summary(summary: Summary, out_dir: Path) -> list[Path]:
+    """Write summary.md, summary.html, summary.png, checkins.csv and summary.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    png = chart_png(summary.snap)
     files = {
-        "summary.md": summary_markdown(snap).encode("utf-8"),
-        "summary.png": chart_png(snap),
-        "checkins.csv": checkins_csv(snap).encode("utf-8"),
+        "summary.md": summary_markdown(summary).encode("utf-8"),
+        "summary.html": summary_html(summary, png).encode("utf-8"),
+        "summary.png": png,
+        "checkins.csv": checkins_csv(summary.snap).encode("utf-8"),
+        "summary.json": summary_json(summary).encode("utf-8"),
     }
     written = []
     for name, data in files.items():
@@ -115,6 +174,3 @@ def write_summary(snap: Snapshot, out_dir: Path) -> list[Path]:
         path.write_bytes(data)
         written.append(path)
     return written
-
-
-__all__ = ["checkins_csv", "summary_markdown", "write_summary"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 from typing import Protocol
@@ -16,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.app import App, build_app
+from bot.services.webhook import push_metric
 from bot.settings import Settings
 from storage.db import current_revision, head_revision
 
@@ -41,10 +43,38 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+MAX_HOOK_BODY = 16 * 1024
+
+
+async def metrics_hook(request: web.Request) -> web.Response:
+    """``POST /hooks/metrics/{pilot_id}``: a metric value from an automation tool."""
+    app: App = request.app["pilot_app"]
+    try:
+        pilot_id = int(request.match_info["pilot_id"])
+    except ValueError:
+        return web.json_response({"error": "unauthorized"}, status=401)
+    auth = request.headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return web.json_response({"error": "unauthorized"}, status=401)
+    if (request.content_length or 0) > MAX_HOOK_BODY:
+        return web.json_response({"error": "too large"}, status=413)
+    raw = await request.content.read(MAX_HOOK_BODY + 1)
+    if len(raw) > MAX_HOOK_BODY:
+        return web.json_response({"error": "too large"}, status=413)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    result = await push_metric(app.uow, app.clock, pilot_id, token.strip(), data)
+    return web.json_response(result.body, status=result.status)
+
+
 def build_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app["pilot_app"] = app
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_post("/hooks/metrics/{pilot_id}", metrics_hook)
     for adapter in app.adapters.values():
         add_routes = getattr(adapter, "add_routes", None)
         if add_routes is not None:

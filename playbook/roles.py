@@ -115,6 +115,7 @@ class Action(enum.StrEnum):
     METRIC_TOKEN = "metric_token"
     NEXT_CYCLE = "next_cycle"
     FORGET = "forget"
+    RETRO = "retro"
 
 
 #: Which role owners may perform an action. Actions not listed are open to anyone.
@@ -129,6 +130,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.METRIC_TOKEN: frozenset({Role.CHAMPION}),
     Action.NEXT_CYCLE: frozenset({Role.CHAMPION}),
     Action.FORGET: frozenset({Role.CHAMPION}),
+    Action.RETRO: frozenset({Role.CHAMPION, Role.MODELER, Role.INTEGRATOR}),
 }
 
 

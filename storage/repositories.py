@@ -29,6 +29,7 @@ from storage.tables import (
     Pilot,
     Process,
     ProcessedEvent,
+    RetroAnswer,
     RoleAssignment,
     SimClock,
     TaskState,
@@ -229,6 +230,35 @@ class Repository:
                 .order_by(col(Checkin.recorded_at), col(Checkin.id))
             )
         ).all()
+
+    async def save_retro(
+        self, pilot_id: int, person_id: int, question: int, text: str, now: datetime
+    ) -> None:
+        row = (
+            await self.session.exec(
+                select(RetroAnswer).where(
+                    RetroAnswer.pilot_id == pilot_id,
+                    RetroAnswer.person_id == person_id,
+                    RetroAnswer.question == question,
+                )
+            )
+        ).first()
+        if row is None:
+            row = RetroAnswer(pilot_id=pilot_id, person_id=person_id, question=question,
+                              text=text, answered_at=now)  # fmt: skip
+        else:
+            row.text, row.answered_at = text, now
+        self.session.add(row)
+        await self.session.flush()
+
+    async def retro_answers(self, pilot_id: int) -> list[tuple[RetroAnswer, Person]]:
+        rows = await self.session.exec(
+            select(RetroAnswer, Person)
+            .join(Person, col(Person.id) == col(RetroAnswer.person_id))
+            .where(RetroAnswer.pilot_id == pilot_id)
+            .order_by(col(RetroAnswer.question), col(RetroAnswer.id))
+        )
+        return [(a, p) for a, p in rows]
 
     # ---- outbox -------------------------------------------------------------------------
     async def enqueue(self, message: dict[str, Any]) -> bool:

@@ -48,6 +48,8 @@ class Pilot(SQLModel, table=True):
     region: str = Field(default="DE", max_length=16)
     status: str = Field(default="open", max_length=16, index=True)
     chosen_process_id: int | None = None
+    hourly_rate: float | None = None  # € per hour, turns hours saved into money
+    webhook_token_hash: str | None = Field(default=None, max_length=128)  # sha256 hex
     created_at: datetime = Field(sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
@@ -109,6 +111,7 @@ class Metric(SQLModel, table=True):
     target: float | None = None
     lower_is_better: bool = True
     owner_id: int | None = Field(default=None, foreign_key="people.id")
+    kind: str = Field(default="free", max_length=16)  # playbook.results.MetricKind
 
 
 class Checkin(SQLModel, table=True):
@@ -144,6 +147,21 @@ class OutboxMessage(SQLModel, table=True):
     due_at: datetime = Field(sa_column=utc_column(index=True))
     next_attempt_at: datetime = Field(sa_column=utc_column(index=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The platform's id of the posted message, so a re-announce updates it instead of reposting.
+    message_id: str | None = Field(default=None, max_length=200)
+
+
+class RetroAnswer(SQLModel, table=True):
+    """A role owner's answer to one of the three week-12 retrospective questions."""
+
+    __tablename__ = "retro_answers"
+    __table_args__ = (UniqueConstraint("pilot_id", "person_id", "question"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    question: int  # 1 what worked, 2 what got in the way, 3 what to do differently
+    text: str = Field(max_length=500)
+    answered_at: datetime = Field(sa_column=utc_column())
 
 
 class ProcessedEvent(SQLModel, table=True):

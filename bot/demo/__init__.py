@@ -15,6 +15,7 @@ from adapters.console.session import ConsoleSession
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.report import write_summary
+from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
 from bot.settings import Settings
 from storage.db import upgrade
@@ -54,6 +55,7 @@ async def run_demo(language: str, out_dir: Path, db_url: str, console: Console) 
         async with app.uow() as uow:
             pilots = await uow.repo.all_pilots()
             snap = await load_snapshot(uow.repo, pilots[-1], clock.now())
-        return write_summary(snap, out_dir)
+            summary = await load_summary(uow.repo, snap)
+        return write_summary(summary, out_dir)
     finally:
         await app.close()

@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.catalog import texts
 from bot.messages import ConversationRef, Reply
-from bot.services import views
+from bot.services import summary_views, views
+from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar
 from playbook.roadmap import LAST_WEEK
@@ -44,6 +45,7 @@ class Planner:
         self._existing: set[str] = set()
         self._nudges: dict[tuple[object, ...], Reply] = {}
         self._json: dict[int, dict[str, Any]] = {}
+        self._summaries: dict[int, Summary] = {}
 
     async def plan(self, now: datetime) -> int:
         """Enqueue everything due at ``now``; returns how many new rows were written."""
@@ -54,6 +56,11 @@ class Planner:
             chunk = pilots[start : start + CHUNK]
             snaps = await load_snapshots(self.repo, chunk, now)
             self._existing = await self.repo.outbox_keys({s.pilot_id: s.week for s in snaps})
+            self._summaries = {
+                s.pilot_id: await load_summary(self.repo, s)
+                for s in snaps
+                if s.week == SUMMARY_WEEK
+            }
             self._rows = []
             for snap in snaps:
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
@@ -70,8 +77,11 @@ class Planner:
             ref = _person_ref(workspace, person)
             if week == SUMMARY_WEEK:
                 if Role.CHAMPION in roles and self._new(snap, person, "summary"):
-                    self._add(snap, person, "summary", ref, views.results_reply(t, snap), slot)
+                    reply = summary_views.results_reply(t, self._summaries[snap.pilot_id])
+                    self._add(snap, person, "summary", ref, reply, slot)
                 continue
+            if week == LAST_WEEK and self._new(snap, person, "retro"):
+                self._add(snap, person, "retro", ref, summary_views.retro_prompt(t), slot)
             owned = _metrics_owned(snap, person) if week >= views.MEASURE_FROM else ()
             wanted = snap.open_tasks_for(roles) or owned
             if wanted and self._new(snap, person, "weekly"):

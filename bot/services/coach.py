@@ -1,28 +1,35 @@
-"""The application core adapters call: one inbound message in, replies out, one transaction."""
+"""The application core adapters call: one inbound message in, replies out, one transaction.
+
+A handler that refuses the input (returns a Problem) runs inside a savepoint that is rolled
+back, so nothing is stored from it; the event id and the caller's activity are still recorded.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from bot.catalog import Texts, texts
+from bot.catalog import texts
 from bot.clock import Clock
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
-from bot.services import views
+from bot.services import cycle, handlers, views
+from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
-from playbook import calendar, rules
+from playbook import calendar
 from playbook.parsing import commands as cmd
-from playbook.parsing.numbers import Measurement, Problem, parse_measurement
+from playbook.parsing.numbers import Problem
 from playbook.roles import Action, Role, allowed_roles, may
 from storage.repositories import Repository, UnitOfWorkFactory
-from storage.tables import Checkin, Metric, Person, Pilot, Process
+from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
 
-NOT_YET = (cmd.Announce, cmd.MetricToken, cmd.NextCycle, cmd.Forget)
+NOT_YET = (cmd.Announce, cmd.Forget)
 
 
 @dataclass(frozen=True)
@@ -31,18 +38,6 @@ class PilotDefaults:
     timezone: str = "Europe/Berlin"
     nudge_slot: str = "MON 09:00"
     region: str = "DE"
-
-
-@dataclass
-class Turn:
-    """What one handler works with."""
-
-    repo: Repository
-    inbound: Inbound
-    person: Person
-    pilot: Pilot | None
-    t: Texts
-    now_s: Snapshot | None = None
 
 
 class Coach:
@@ -77,12 +72,16 @@ class Coach:
             t = texts(pilot.language if pilot else self.defaults.language)
             parsed = cmd.parse_command(inbound.text, t.language)
             name = type(parsed).__name__.lower()
-            turn = Turn(repo=repo, inbound=inbound, person=person, pilot=pilot, t=t)
+            turn = Turn(repo=repo, inbound=inbound, person=person, pilot=pilot, t=t, now=now)
+            savepoint = await repo.session.begin_nested()
             result = await self._run(turn, parsed, workspace.id)
             if isinstance(result, Problem):
+                await savepoint.rollback()
+                turn.pilot = pilot
                 outcome = "rejected"
                 replies = [views.problem_reply(turn.t, result)]
             else:
+                await savepoint.commit()
                 replies = result
             if turn.pilot is not None and turn.pilot.id is not None:
                 pilot_id = turn.pilot.id
@@ -133,9 +132,7 @@ class Coach:
                 return mine[0]
         return pilot
 
-    async def _run(
-        self, turn: Turn, parsed: cmd.Command | Problem, workspace_id: int
-    ) -> list[Reply] | Problem:
+    async def _run(self, turn: Turn, parsed: cmd.Command | Problem, workspace_id: int) -> Result:
         t = turn.t
         if isinstance(parsed, Problem):
             return parsed
@@ -150,51 +147,33 @@ class Coach:
             return Problem("pilot.none")
         if isinstance(parsed, NOT_YET):
             return Problem("command.not_available")
-        snap = await load_snapshot(turn.repo, pilot, self.clock.now())
-        caller_roles = snap.roles_of(turn.person.id)
+        snap = await load_snapshot(turn.repo, pilot, turn.now)
         action = _ACTIONS.get(type(parsed))
-        if action is not None and not may(
-            action, caller_roles, champion_exists=Role.CHAMPION in snap.owners
-        ):
+        champion_exists = Role.CHAMPION in snap.owners
+        if action is not None and not may(action, snap.roles_of(turn.person.id),
+                                          champion_exists=champion_exists):  # fmt: skip
             names = ", ".join(views.role_name(t, r) for r in allowed_roles(action))
             return Problem("permission.denied", {"roles": names})
-        if isinstance(parsed, cmd.Status):
-            return [views.status_reply(t, snap)]
-        if isinstance(parsed, cmd.Tasks):
-            return [views.tasks_reply(t, snap, turn.person)]
-        if isinstance(parsed, cmd.Results):
-            return [views.results_reply(t, snap)]
-        if isinstance(parsed, cmd.Assign):
-            return await self._assign(turn, snap, parsed)
-        if isinstance(parsed, cmd.Done):
-            return await self._done(turn, snap, parsed)
-        if isinstance(parsed, cmd.ProcessAdd):
-            return await self._process_add(turn, snap, parsed)
-        if isinstance(parsed, cmd.ProcessPick):
-            return await self._process_pick(turn, snap, parsed)
-        if isinstance(parsed, cmd.MetricAdd):
-            return await self._metric_add(turn, snap, parsed)
-        if isinstance(parsed, cmd.Checkin):
-            return await self._checkin(turn, snap, parsed)
+        handler = _HANDLERS.get(type(parsed))
+        if handler is not None:
+            return await handler(turn, snap, parsed)
         if isinstance(parsed, cmd.Snooze):
-            due = await Planner(turn.repo).snooze(snap, turn.person, self.clock.now())
+            due = await Planner(turn.repo).snooze(snap, turn.person, turn.now)
             if due is None:
                 return Problem("snooze.nothing")
             local = due.astimezone(snap.schedule.tz)
             day = t(f"weekday.{local.weekday()}")
             return [views.text_reply(t("snooze.done", day=day, time=local.strftime("%H:%M")))]
         if isinstance(parsed, cmd.Settings):
-            result = apply_settings(pilot, parsed.values)
-            if isinstance(result, Problem):
-                return result
+            problem = apply_settings(pilot, parsed.values)
+            if problem is not None:
+                return problem
             turn.t = texts(pilot.language)
             turn.repo.session.add(pilot)
             return [views.settings_reply(turn.t, pilot)]
         raise AssertionError(f"unhandled command {parsed!r}")  # pragma: no cover
 
-    async def _start(
-        self, turn: Turn, parsed: cmd.Start, workspace_id: int
-    ) -> list[Reply] | Problem:
+    async def _start(self, turn: Turn, parsed: cmd.Start, workspace_id: int) -> Result:
         previous = turn.pilot
         if previous is not None and previous.status == "open":
             return Problem("start.exists", {"date": turn.t.date(previous.start_date)})
@@ -203,7 +182,7 @@ class Coach:
         d = self.defaults
         day, at = calendar.parse_nudge_slot(d.nudge_slot) or (0, calendar.parse_time("09:00"))
         assert at is not None
-        now = self.clock.now()
+        now = turn.now
         start = parsed.start or calendar.monday_of(calendar.local_date(now, d.timezone))
         pilot = Pilot(
             workspace_id=workspace_id,
@@ -229,145 +208,29 @@ class Coach:
         )
         return [views.text_reply(text)]
 
-    async def _assign(
-        self, turn: Turn, snap: Snapshot, parsed: cmd.Assign
-    ) -> list[Reply] | Problem:
-        ref = _resolve(turn.inbound, parsed.target)
-        if ref is None:
-            return Problem("assign.unknown_person", {"value": parsed.target[:40]})
-        assert turn.pilot is not None and turn.pilot.id is not None
-        target = await turn.repo.person(turn.pilot.workspace_id, ref.id, ref.name)
-        current = snap.owners.get(parsed.role)
-        t = turn.t
-        role = views.role_name(t, parsed.role)
-        if current is not None and current.id == target.id:
-            return Problem("assign.same", {"role": role, "name": views.name_of(target)})
-        assert target.id is not None
-        await turn.repo.set_role(turn.pilot.id, parsed.role.value, target.id, turn.person.id,
-                                 self.clock.now())  # fmt: skip
-        snap = await load_snapshot(turn.repo, turn.pilot, self.clock.now())
-        text = t("assign.done", role=role, name=views.name_of(target))
-        text += "\n" + views.formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode}")
-        return [views.text_reply(text)]
 
-    async def _done(self, turn: Turn, snap: Snapshot, parsed: cmd.Done) -> list[Reply] | Problem:
-        t = turn.t
-        task = snap.roadmap.task(parsed.task)
-        if task is None:
-            return Problem("done.unknown_task", {"value": parsed.task[:40]})
-        if task.role not in snap.roles_of(turn.person.id):
-            return Problem("done.not_owner", {"role": views.role_name(t, task.role)})
-        if task.id in snap.done:
-            return Problem("done.already", {"number": str(task.number)})
-        assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
-        await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, self.clock.now(),
-                                  parsed.note)  # fmt: skip
-        left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
-        return [views.text_reply(t("done.ok", number=task.number, title=task.title, count=left))]
-
-    async def _process_add(
-        self, turn: Turn, snap: Snapshot, parsed: cmd.ProcessAdd
-    ) -> list[Reply] | Problem:
-        names = [p.name for p in snap.processes]
-        problem = rules.check_process_add(names, parsed.name, snap.chosen is not None)
-        if problem:
-            return problem
-        assert turn.pilot is not None and turn.pilot.id is not None
-        hours = float(parsed.hours_per_week) if parsed.hours_per_week is not None else None
-        await turn.repo.add(
-            Process(pilot_id=turn.pilot.id, position=len(names) + 1, name=parsed.name,
-                    inputs=parsed.inputs, outputs=parsed.outputs, hours_per_week=hours,
-                    created_by=turn.person.id)
-        )  # fmt: skip
-        t = turn.t
-        text = t("process.added", number=len(names) + 1, name=parsed.name,
-                 count=len(names) + 1, max=rules.MAX_PROCESSES)  # fmt: skip
-        if parsed.hours_per_week is None or not parsed.inputs or not parsed.outputs:
-            text += "\n" + t("process.incomplete")
-        return [views.text_reply(text)]
-
-    async def _process_pick(
-        self, turn: Turn, snap: Snapshot, parsed: cmd.ProcessPick
-    ) -> list[Reply] | Problem:
-        chosen = snap.chosen
-        problem = rules.check_process_pick(
-            len(snap.processes), parsed.number, chosen.name if chosen else None
-        )
-        if problem:
-            return problem
-        assert turn.pilot is not None
-        process = snap.processes[parsed.number - 1]
-        turn.pilot.chosen_process_id = process.id
-        turn.repo.session.add(turn.pilot)
-        return [views.text_reply(turn.t("process.picked", name=process.name))]
-
-    async def _metric_add(
-        self, turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd
-    ) -> list[Reply] | Problem:
-        target = float(parsed.target) if parsed.target is not None else None
-        names = [v.metric.name for v in snap.metrics]
-        problem = rules.check_metric_add(names, parsed.name, float(parsed.baseline), target,
-                                         parsed.lower_is_better)  # fmt: skip
-        if problem:
-            return problem
-        assert turn.pilot is not None and turn.pilot.id is not None
-        modeler = snap.owners.get(Role.MODELER)
-        await turn.repo.add(
-            Metric(pilot_id=turn.pilot.id, name=parsed.name, unit=parsed.unit,
-                   baseline=float(parsed.baseline), target=target,
-                   lower_is_better=parsed.lower_is_better,
-                   owner_id=modeler.id if modeler else turn.person.id)
-        )  # fmt: skip
-        t = turn.t
-        direction = t("metric.lower") if parsed.lower_is_better else t("metric.higher")
-        text = t("metric.added", name=parsed.name, baseline=t.number(parsed.baseline),
-                 unit=parsed.unit, direction=direction)  # fmt: skip
-        if target is not None:
-            text += " " + t("metric.with_target", target=t.number(target), unit=parsed.unit)
-        return [views.text_reply(text)]
-
-    async def _checkin(
-        self, turn: Turn, snap: Snapshot, parsed: cmd.Checkin
-    ) -> list[Reply] | Problem:
-        t = turn.t
-        if not snap.metrics:
-            return Problem("checkin.no_metrics")
-        by_name = {v.metric.name: v for v in snap.metrics}
-        found = rules.find_metric(list(by_name), parsed.text)
-        if found is None:
-            return Problem("checkin.unknown_metric", {"names": ", ".join(by_name)})
-        view = by_name[found[0]]
-        measured = parse_measurement(found[1], view.metric.unit, t.language)
-        if isinstance(measured, Problem):
-            return measured
-        if snap.week < 1:
-            return Problem("checkin.before_start")
-        return await self._record(turn, snap, view.metric, measured)
-
-    async def _record(
-        self, turn: Turn, snap: Snapshot, metric: Metric, measured: Measurement
-    ) -> list[Reply]:
-        assert turn.pilot is not None and turn.pilot.id is not None and metric.id is not None
-        value = float(measured.value)
-        await turn.repo.add(
-            Checkin(pilot_id=turn.pilot.id, metric_id=metric.id, person_id=turn.person.id,
-                    week=snap.week, value=value, note=measured.note,
-                    recorded_at=self.clock.now())
-        )  # fmt: skip
-        t = turn.t
-        after = await load_snapshot(turn.repo, turn.pilot, self.clock.now())
-        view = next(v for v in after.metrics if v.metric.id == metric.id)
-        text = t("checkin.recorded", name=metric.name, value=t.number(value), unit=metric.unit,
-                 week=snap.week)  # fmt: skip
-        text += "\n" + views.metric_line(t, view)
-        return [views.text_reply(text)]
+async def _status(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    return [views.status_reply(turn.t, snap)]
 
 
-def _resolve(inbound: Inbound, token: str) -> PersonRef | None:
-    if token in inbound.mentions:
-        return inbound.mentions[token]
-    return None
+async def _tasks(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    return [views.tasks_reply(turn.t, snap, turn.person)]
 
+
+_HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
+    cmd.Status: _status,
+    cmd.Tasks: _tasks,
+    cmd.Results: cycle.results,
+    cmd.Assign: handlers.assign,
+    cmd.Done: handlers.done,
+    cmd.ProcessAdd: handlers.process_add,
+    cmd.ProcessPick: handlers.process_pick,
+    cmd.MetricAdd: handlers.metric_add,
+    cmd.Checkin: handlers.checkin,
+    cmd.Retro: cycle.retro,
+    cmd.MetricToken: cycle.metric_token,
+    cmd.NextCycle: cycle.next_cycle,
+}
 
 _ACTIONS: dict[type, Action] = {
     cmd.Assign: Action.ASSIGN,
@@ -376,4 +239,7 @@ _ACTIONS: dict[type, Action] = {
     cmd.MetricAdd: Action.METRIC_ADD,
     cmd.Checkin: Action.CHECKIN,
     cmd.Settings: Action.SETTINGS,
+    cmd.Retro: Action.RETRO,
+    cmd.MetricToken: Action.METRIC_TOKEN,
+    cmd.NextCycle: Action.NEXT_CYCLE,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playbook import calendar
-from playbook.parsing.numbers import Problem
+from playbook.parsing.numbers import Problem, parse_number
 from playbook.roadmap import LANGUAGES
 from storage.tables import Pilot
 
@@ -13,6 +13,7 @@ KEYS: dict[str, str] = {
     "time": "time", "zeit": "time", "uhrzeit": "time",
     "lang": "lang", "language": "lang", "sprache": "lang",
     "region": "region",
+    "rate": "rate", "hourly_rate": "rate", "stundensatz": "rate",
 }  # fmt: skip
 
 
@@ -41,6 +42,11 @@ def apply_settings(pilot: Pilot, values: dict[str, str]) -> Problem | None:
             if value.lower() not in LANGUAGES:
                 return Problem("settings.bad_lang", {"value": value[:40]})
             changes["language"] = value.lower()
+        elif key == "rate":
+            rate = parse_number(value.rstrip("€").strip(), pilot.language)
+            if isinstance(rate, Problem) or not 0 <= rate <= 10_000:
+                return Problem("settings.bad_rate", {"value": value[:40]})
+            changes["hourly_rate"] = float(rate)
         else:
             region = calendar.parse_region(value)
             if region is None:

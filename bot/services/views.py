@@ -16,8 +16,8 @@ MEASURE_FROM = 9  # weeks 9-12: measure and iterate
 
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "metric_add",
-    "checkin", "results", "announce", "settings", "metric_token", "next_cycle", "forget", "snooze",
-    "help",
+    "checkin", "results", "retro", "announce", "settings", "metric_token", "next_cycle", "forget",
+    "snooze", "help",
 )  # fmt: skip
 
 
@@ -242,36 +242,6 @@ def escalation_reply(t: Texts, snap: Snapshot, role: Role, *, unassigned: bool) 
     return Reply(text=plain_text(blocks), blocks=blocks)
 
 
-def results_reply(t: Texts, snap: Snapshot) -> Reply:
-    blocks: list[Block] = [
-        Heading(t("results.title", channel=snap.pilot.channel_name or snap.pilot.channel_id))
-    ]
-    headline = results_headline(t, snap)
-    blocks.append(Paragraph(headline))
-    chosen = snap.chosen
-    if chosen is not None:
-        blocks.append(Paragraph(t("results.workflow", name=chosen.name)))
-    blocks.append(Fields(tuple(role_lines(t, snap))))
-    if snap.metrics:
-        blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))
-    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
-
-
-def results_headline(t: Texts, snap: Snapshot) -> str:
-    for view in snap.metrics:
-        if view.change is not None and len(view.values) >= 2:
-            m = view.metric
-            return t(
-                "results.headline",
-                name=m.name,
-                baseline=t.number(m.baseline),
-                current=t.number(view.current),
-                unit=m.unit,
-                percent=t.signed_percent(view.change.percent),
-            )
-    return t("results.not_enough_data")
-
-
 def settings_reply(t: Texts, pilot: Pilot) -> Reply:
     text = t(
         "settings.done",
@@ -305,3 +275,11 @@ def unreachable_reply(t: Texts, snap: Snapshot, role: Role, person: Person) -> R
     text = t("escalation.unreachable", role=role_name(t, role), name=name_of(person))
     blocks = (Heading(t("escalation.title")), Paragraph(text), Paragraph(t("escalation.hint")))
     return Reply(text=plain_text(blocks), blocks=blocks)
+
+
+def results_reply(t: Texts, snap: Snapshot) -> Reply:
+    """The results without retrospective quotes (for callers that have only a snapshot)."""
+    from bot.services.results import Summary, pilot_results
+    from bot.services.summary_views import results_reply as full_results_reply
+
+    return full_results_reply(t, Summary(snap=snap, results=pilot_results(snap)))

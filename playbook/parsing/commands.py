@@ -69,6 +69,7 @@ class MetricAdd:
     baseline: Decimal
     target: Decimal | None
     lower_is_better: bool
+    kind: str | None = None  # time, errors, satisfaction, free (en/de words)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,14 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Retro:
+    """An answer to retrospective question 1 (worked), 2 (got in the way), 3 (differently)."""
+
+    question: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Snooze:
     """Move my latest nudge to the next working day's slot (the nudge's Snooze button)."""
 
@@ -139,6 +148,7 @@ Command = (
     | Forget
     | Help
     | Snooze
+    | Retro
     | Unknown
 )
 
@@ -179,6 +189,9 @@ KEYWORDS: dict[str, str] = {
     "forget": "forget",
     "vergessen": "forget",
     "snooze": "snooze",
+    "retro": "retro",
+    "rückblick": "retro",
+    "rueckblick": "retro",
     "später": "snooze",
     "spaeter": "snooze",
     "help": "help",
@@ -211,6 +224,8 @@ _KEY_ALIASES: dict[str, dict[str, str]] = {
         "target": "target",
         "ziel": "target",
         "zielwert": "target",
+        "kind": "kind",
+        "art": "kind",
     },
 }
 _LOWER = {"lower", "niedriger", "weniger", "lower-is-better", "down"}
@@ -369,6 +384,7 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
         baseline=values["baseline"],
         target=values.get("target"),
         lower_is_better=lower,
+        kind=keyed.get("kind"),
     )
 
 
@@ -392,6 +408,15 @@ def _settings(rest: str, _language: str) -> Settings | Problem:
     if not values:
         return Problem("settings.usage")
     return Settings(values)
+
+
+def _retro(rest: str, _language: str) -> Retro | Problem:
+    number, _, text = rest.partition(" ")
+    if number not in ("1", "2", "3") or not text.strip():
+        return Problem("retro.usage")
+    if len(text) > MAX_FIELD * 2:
+        return Problem("error.field_too_long", {"max": str(MAX_FIELD * 2)})
+    return Retro(int(number), text.strip())
 
 
 def _forget(rest: str, _language: str) -> Forget | Problem:
@@ -420,5 +445,6 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "next_cycle": _no_args(NextCycle()),
     "forget": _forget,
     "snooze": _no_args(Snooze()),
+    "retro": _retro,
     "help": _no_args(Help()),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -64,10 +65,21 @@ def test_demo_plays_the_whole_pilot(tmp_path: Path, lang: str, expected: list[st
     out = tmp_path / "out"
     assert (out / "summary.png").read_bytes().startswith(b"\x89PNG")
     md = (out / "summary.md").read_text("utf-8")
-    assert "−30 %" in md
+    assert expected[-1] in md  # the headline
+    assert "&#39;" not in md and "&amp;" not in md  # Markdown is not HTML-escaped
+    html = (out / "summary.html").read_text("utf-8")
+    assert 'src="data:image/png;base64,' in html
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["metrics"][0]["change_pct"] == pytest.approx(-30.0)
+    assert summary["hours_saved_per_week"] == pytest.approx(7.25)
+    assert summary["money_per_year"] == pytest.approx(7.25 * 46 * 55)
+    assert summary["roles"] == {"champion": "clara", "modeler": "olaf", "integrator": "ines"}
+    assert len(summary["retrospective"]) == 4
+    assert summary["next_workflow"] in ("Spare parts ordering", "Ersatzteile bestellen")
     rows = list(csv.DictReader((out / "checkins.csv").open(encoding="utf-8")))
-    assert [r["week"] for r in rows] == ["9", "10", "11", "12"]
-    assert [float(r["value"]) for r in rows] == [7.4, 6.5, 5.7, 5.5]
+    repair = [r for r in rows if r["metric"] in ("repair time", "Reparaturzeit")]
+    assert [r["week"] for r in repair] == ["9", "10", "11", "12"]
+    assert [float(r["value"]) for r in repair] == [7.4, 6.5, 5.7, 5.5]
 
 
 def test_scripted_console_keeps_its_clock(tmp_path: Path) -> None:
@@ -104,7 +116,7 @@ def test_export_json_and_csv(tmp_path: Path) -> None:
     assert '"name": "repair time"' in as_json.stdout
     as_csv = run("export", "--pilot", "1", "--format", "csv", env=env)
     assert as_csv.stdout.splitlines()[0].startswith("pilot_id,week")
-    assert len(as_csv.stdout.splitlines()) == 5
+    assert len(as_csv.stdout.splitlines()) == 9  # header + 2 metrics x 4 weeks
     missing = run("export", "--pilot", "99", "--format", "md", env=env)
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: no pilot with id 99"

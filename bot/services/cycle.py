@@ -1,0 +1,80 @@
+"""The end of a pilot and what follows: results, retrospective answers, the webhook token for
+automation tools, and the next 90-day cycle with the same roles."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from bot.messages import Paragraph, Reply
+from bot.services import views
+from bot.services.handlers import Result, Turn
+from bot.services.results import load_summary
+from bot.services.snapshot import Snapshot
+from bot.services.summary_views import results_reply
+from playbook import calendar
+from playbook.parsing import commands as cmd
+from storage.tables import Pilot, Process
+
+TOKEN_PREFIX = "pcm_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_matches(token: str, stored_hash: str | None) -> bool:
+    return stored_hash is not None and hmac.compare_digest(hash_token(token), stored_hash)
+
+
+async def results(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    return [results_reply(turn.t, await load_summary(turn.repo, snap))]
+
+
+async def retro(turn: Turn, snap: Snapshot, parsed: cmd.Retro) -> Result:
+    assert turn.person.id is not None
+    await turn.repo.save_retro(snap.pilot_id, turn.person.id, parsed.question, parsed.text,
+                               turn.now)  # fmt: skip
+    question = turn.t(f"retro.q{parsed.question}")
+    return [views.text_reply(turn.t("retro.saved", question=question))]
+
+
+async def metric_token(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    snap.pilot.webhook_token_hash = hash_token(token)
+    turn.repo.session.add(snap.pilot)
+    text = turn.t("token.created", token=token, path=f"/hooks/metrics/{snap.pilot_id}")
+    return [Reply(text=text, blocks=(Paragraph(text),), private=True)]
+
+
+async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    old = snap.pilot
+    old.status, old.closed_at = "closed", turn.now
+    turn.repo.session.add(old)
+    today = calendar.local_date(turn.now, old.timezone)
+    start = calendar.monday_of(today) + timedelta(weeks=1)
+    new = Pilot(
+        workspace_id=old.workspace_id, channel_id=old.channel_id, channel_name=old.channel_name,
+        cycle=old.cycle + 1, start_date=start, timezone=old.timezone, language=old.language,
+        nudge_weekday=old.nudge_weekday, nudge_time=old.nudge_time, region=old.region,
+        hourly_rate=old.hourly_rate, created_at=turn.now,
+    )  # fmt: skip
+    await turn.repo.add(new)
+    assert new.id is not None
+    for role, person in snap.owners.items():
+        assert person.id is not None
+        await turn.repo.set_role(new.id, role.value, person.id, turn.person.id, turn.now)
+    remaining = [p for p in snap.processes if p.id != old.chosen_process_id]
+    for position, process in enumerate(remaining, start=1):
+        await turn.repo.add(
+            Process(pilot_id=new.id, position=position, name=process.name,
+                    inputs=process.inputs, outputs=process.outputs,
+                    hours_per_week=process.hours_per_week, created_by=process.created_by)
+        )  # fmt: skip
+    turn.pilot = new
+    t = turn.t
+    text = t("cycle.opened", cycle=new.cycle, date=t.date(start), old=old.id, count=len(remaining))
+    return [views.text_reply(text)]

@@ -1,0 +1,170 @@
+"""Command handlers: each gets the turn and the pilot's snapshot and returns replies or a
+Problem (then nothing it wrote is kept: the caller only commits on success)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.catalog import Texts
+from bot.messages import Inbound, PersonRef, Reply
+from bot.services import views
+from bot.services.snapshot import Snapshot, load_snapshot
+from playbook import rules
+from playbook.parsing import commands as cmd
+from playbook.parsing.numbers import Measurement, Problem, parse_measurement, unit_group
+from playbook.results import KIND_WORDS, infer_kind
+from playbook.roles import Role
+from storage.repositories import Repository
+from storage.tables import Checkin, Metric, Person, Pilot, Process
+
+Result = list[Reply] | Problem
+
+
+@dataclass
+class Turn:
+    """What one handler works with."""
+
+    repo: Repository
+    inbound: Inbound
+    person: Person
+    pilot: Pilot | None
+    t: Texts
+    now: datetime
+
+
+def resolve(inbound: Inbound, token: str) -> PersonRef | None:
+    return inbound.mentions.get(token)
+
+
+async def assign(turn: Turn, snap: Snapshot, parsed: cmd.Assign) -> Result:
+    ref = resolve(turn.inbound, parsed.target)
+    if ref is None:
+        return Problem("assign.unknown_person", {"value": parsed.target[:40]})
+    assert turn.pilot is not None and turn.pilot.id is not None
+    target = await turn.repo.person(turn.pilot.workspace_id, ref.id, ref.name)
+    current = snap.owners.get(parsed.role)
+    t = turn.t
+    role = views.role_name(t, parsed.role)
+    if current is not None and current.id == target.id:
+        return Problem("assign.same", {"role": role, "name": views.name_of(target)})
+    assert target.id is not None
+    await turn.repo.set_role(turn.pilot.id, parsed.role.value, target.id, turn.person.id,
+                             turn.now)  # fmt: skip
+    snap = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    text = t("assign.done", role=role, name=views.name_of(target))
+    text += "\n" + views.formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode}")
+    return [views.text_reply(text)]
+
+
+async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
+    t = turn.t
+    task = snap.roadmap.task(parsed.task)
+    if task is None:
+        return Problem("done.unknown_task", {"value": parsed.task[:40]})
+    if task.role not in snap.roles_of(turn.person.id):
+        return Problem("done.not_owner", {"role": views.role_name(t, task.role)})
+    if task.id in snap.done:
+        return Problem("done.already", {"number": str(task.number)})
+    assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
+    await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
+                              parsed.note)  # fmt: skip
+    left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
+    return [views.text_reply(t("done.ok", number=task.number, title=task.title, count=left))]
+
+
+async def process_add(turn: Turn, snap: Snapshot, parsed: cmd.ProcessAdd) -> Result:
+    names = [p.name for p in snap.processes]
+    problem = rules.check_process_add(names, parsed.name, snap.chosen is not None)
+    if problem:
+        return problem
+    assert turn.pilot is not None and turn.pilot.id is not None
+    hours = float(parsed.hours_per_week) if parsed.hours_per_week is not None else None
+    await turn.repo.add(
+        Process(pilot_id=turn.pilot.id, position=len(names) + 1, name=parsed.name,
+                inputs=parsed.inputs, outputs=parsed.outputs, hours_per_week=hours,
+                created_by=turn.person.id)
+    )  # fmt: skip
+    t = turn.t
+    text = t("process.added", number=len(names) + 1, name=parsed.name,
+             count=len(names) + 1, max=rules.MAX_PROCESSES)  # fmt: skip
+    if parsed.hours_per_week is None or not parsed.inputs or not parsed.outputs:
+        text += "\n" + t("process.incomplete")
+    return [views.text_reply(text)]
+
+
+async def process_pick(turn: Turn, snap: Snapshot, parsed: cmd.ProcessPick) -> Result:
+    chosen = snap.chosen
+    problem = rules.check_process_pick(
+        len(snap.processes), parsed.number, chosen.name if chosen else None
+    )
+    if problem:
+        return problem
+    assert turn.pilot is not None
+    process = snap.processes[parsed.number - 1]
+    turn.pilot.chosen_process_id = process.id
+    turn.repo.session.add(turn.pilot)
+    return [views.text_reply(turn.t("process.picked", name=process.name))]
+
+
+async def metric_add(turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd) -> Result:
+    target = float(parsed.target) if parsed.target is not None else None
+    names = [v.metric.name for v in snap.metrics]
+    problem = rules.check_metric_add(names, parsed.name, float(parsed.baseline), target,
+                                     parsed.lower_is_better)  # fmt: skip
+    if problem:
+        return problem
+    assert turn.pilot is not None and turn.pilot.id is not None
+    modeler = snap.owners.get(Role.MODELER)
+    kind = (
+        KIND_WORDS.get(parsed.kind.lower()) if parsed.kind else infer_kind(unit_group(parsed.unit))
+    )
+    if kind is None:
+        return Problem("metric.bad_kind", {"value": (parsed.kind or "")[:40]})
+    await turn.repo.add(
+        Metric(pilot_id=turn.pilot.id, name=parsed.name, unit=parsed.unit,
+               baseline=float(parsed.baseline), target=target,
+               lower_is_better=parsed.lower_is_better, kind=kind.value,
+               owner_id=modeler.id if modeler else turn.person.id)
+    )  # fmt: skip
+    t = turn.t
+    direction = t("metric.lower") if parsed.lower_is_better else t("metric.higher")
+    text = t("metric.added", name=parsed.name, baseline=t.number(parsed.baseline),
+             unit=parsed.unit, direction=direction)  # fmt: skip
+    if target is not None:
+        text += " " + t("metric.with_target", target=t.number(target), unit=parsed.unit)
+    return [views.text_reply(text)]
+
+
+async def checkin(turn: Turn, snap: Snapshot, parsed: cmd.Checkin) -> Result:
+    t = turn.t
+    if not snap.metrics:
+        return Problem("checkin.no_metrics")
+    by_name = {v.metric.name: v for v in snap.metrics}
+    found = rules.find_metric(list(by_name), parsed.text)
+    if found is None:
+        return Problem("checkin.unknown_metric", {"names": ", ".join(by_name)})
+    view = by_name[found[0]]
+    measured = parse_measurement(found[1], view.metric.unit, t.language)
+    if isinstance(measured, Problem):
+        return measured
+    if snap.week < 1:
+        return Problem("checkin.before_start")
+    return await record(turn, snap, view.metric, measured)
+
+
+async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measurement) -> list[Reply]:
+    assert turn.pilot is not None and turn.pilot.id is not None and metric.id is not None
+    value = float(measured.value)
+    await turn.repo.add(
+        Checkin(pilot_id=turn.pilot.id, metric_id=metric.id, person_id=turn.person.id,
+                week=snap.week, value=value, note=measured.note,
+                recorded_at=turn.now)
+    )  # fmt: skip
+    t = turn.t
+    after = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    view = next(v for v in after.metrics if v.metric.id == metric.id)
+    text = t("checkin.recorded", name=metric.name, value=t.number(value), unit=metric.unit,
+             week=snap.week)  # fmt: skip
+    text += "\n" + views.metric_line(t, view)
+    return [views.text_reply(text)]

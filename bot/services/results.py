@@ -1,0 +1,67 @@
+"""The results of a pilot, from its snapshot and retrospective: the playbook's results model
+plus the people behind it, ready for the summary in any format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.services.snapshot import Snapshot
+from playbook.parsing.numbers import unit_group
+from playbook.results import (
+    Candidate,
+    MetricKind,
+    MetricResult,
+    PilotResults,
+    metric_result,
+    recommend_next,
+)
+from storage.repositories import Repository
+
+
+@dataclass(frozen=True)
+class Quote:
+    question: int
+    name: str
+    text: str
+
+
+#: Roadmap tasks whose notes say what was built and how.
+BUILD_TASKS = ("assess-capacity", "build-solution", "go-live")
+
+
+@dataclass(frozen=True)
+class Summary:
+    snap: Snapshot
+    results: PilotResults
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    built: tuple[str, ...] = field(default_factory=tuple)  # notes on what was built
+
+
+def pilot_results(snap: Snapshot) -> PilotResults:
+    metrics: list[MetricResult] = []
+    for view in snap.metrics:
+        m = view.metric
+        metrics.append(
+            metric_result(
+                name=m.name, unit=m.unit, kind=MetricKind(m.kind), baseline=m.baseline,
+                target=m.target, lower_is_better=m.lower_is_better, values=view.values,
+                minutes=unit_group(m.unit) == "minutes",
+            )
+        )  # fmt: skip
+    candidates = [
+        Candidate(p.position, p.name, p.hours_per_week, p.id == snap.pilot.chosen_process_id)
+        for p in snap.processes
+    ]
+    return PilotResults(
+        metrics=tuple(metrics),
+        hourly_rate=snap.pilot.hourly_rate,
+        next_workflow=recommend_next(candidates),
+    )
+
+
+async def load_summary(repo: Repository, snap: Snapshot) -> Summary:
+    answers = await repo.retro_answers(snap.pilot_id)
+    quotes = tuple(Quote(a.question, p.display_name or p.external_id, a.text) for a, p in answers)
+    done = await repo.done_tasks(snap.pilot_id)
+    built = tuple(done[t].note for t in BUILD_TASKS if t in done and done[t].note)
+    return Summary(snap=snap, results=pilot_results(snap), quotes=quotes, built=built)
