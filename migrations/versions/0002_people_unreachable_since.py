@@ -8,11 +8,9 @@ Create Date: 2026-11-25 15:56:20.617112
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
-
 
 revision: str = "0002"
 down_revision: str | None = "0001"
