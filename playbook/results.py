@@ -11,6 +11,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from playbook.parsing.numbers import unit_group
 from playbook.progress import Change, Trend, change, current_value, trend
 
 MIN_CHECKINS = 2
@@ -78,7 +79,6 @@ def metric_result(
     target: float | None,
     lower_is_better: bool,
     values: Sequence[float],
-    minutes: bool = False,
 ) -> MetricResult:
     enough = len(values) >= MIN_CHECKINS
     current = current_value(values) if enough else None
@@ -90,7 +90,7 @@ def metric_result(
     saved: float | None = None
     if kind is MetricKind.TIME_SAVED and delta is not None:
         saved = -delta.absolute if lower_is_better else delta.absolute
-        if minutes:
+        if unit_group(unit) == "minutes":
             saved /= 60
     return MetricResult(
         name=name, unit=unit, kind=kind, baseline=baseline, target=target,

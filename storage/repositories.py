@@ -47,9 +47,12 @@ class Repository:
         """INSERT unless a unique key already exists; True if a row was written."""
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(table).values(**values).on_conflict_do_nothing()
-        result = await self.session.exec(stmt)
-        return bool(result.rowcount)
+        key = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+        stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*key)
+        # A row comes back only if it was written (rowcount is not reliable for INSERT).
+        connection = await self.session.connection()
+        result = await connection.execute(stmt)
+        return result.first() is not None
 
     # ---- tenants and people ------------------------------------------------------------
     async def workspace(self, platform: str, external_id: str, name: str = "") -> Workspace:

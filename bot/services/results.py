@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.snapshot import Snapshot
-from playbook.parsing.numbers import unit_group
 from playbook.results import (
     Candidate,
     MetricKind,
@@ -45,7 +44,6 @@ def pilot_results(snap: Snapshot) -> PilotResults:
             metric_result(
                 name=m.name, unit=m.unit, kind=MetricKind(m.kind), baseline=m.baseline,
                 target=m.target, lower_is_better=m.lower_is_better, values=view.values,
-                minutes=unit_group(m.unit) == "minutes",
             )
         )  # fmt: skip
     candidates = [

@@ -1,0 +1,193 @@
+"""Results end to end: retrospective, results reply, next cycle, webhook token and the
+metric push route on the real HTTP server, the HTML one-pager."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from bot.messages import Inbound, PersonRef
+from bot.report import write_summary
+from bot.server import build_web_app
+from bot.services.results import load_summary
+from bot.services.snapshot import load_snapshot
+from storage.tables import Checkin, Pilot
+from tests.conftest import Harness
+
+
+async def _measured_pilot(h: Harness) -> None:
+    await h.say("clara", "start 2027-01-04")
+    await h.say("clara", "assign champion @clara")
+    await h.say("clara", "assign modeler @olaf")
+    await h.say("clara", "assign integrator @ines")
+    await h.say("olaf", "process add Triage hours=12")
+    await h.say("olaf", "process add Parts hours=6")
+    await h.say("olaf", "process add Invoices hours=4")
+    await h.say("olaf", 'metric add "repair time" days baseline=8 target=6 lower')
+    await h.say("olaf", "metric add effort h baseline=12")
+    await h.say("clara", "process pick 1")
+    await h.say("clara", "settings rate=55")
+
+
+async def test_results_show_not_enough_data_then_the_numbers(harness: Harness) -> None:
+    h = harness
+    await _measured_pilot(h)
+    await h.say("olaf", "checkin repair time 7")
+    out = await h.say("clara", "results")
+    assert "Not enough data yet" in out
+    assert "not enough data yet (1 check-in, at least 2 needed)" in out
+    await h.say("olaf", "checkin repair time 5")
+    await h.say("olaf", "checkin effort 8")
+    await h.say("olaf", "checkin effort 6")
+    out = await h.say("ines", "results")
+    assert "repair time: 8 → 6 days, −25 %" in out
+    assert "Time saved: 5 hours per week, about 230 hours per year." in out
+    assert "about 12,650 € a year" in out
+    assert "Recommended next workflow: Parts (6 h per week)." in out
+
+
+async def test_retrospective_answers_are_quoted_in_german(harness_de: Harness) -> None:
+    h = harness_de
+    await _measured_pilot(h)
+    assert await h.say("olaf", "rückblick 2 Die API war langsam") == (
+        "Danke — deine Antwort auf „Was stand im Weg?“ ist gespeichert."
+    )
+    await h.say("olaf", "rückblick 2 Die API-Grenzen")  # a second answer replaces the first
+    assert "So geht's: rückblick" in await h.say("olaf", "rückblick 4 egal")
+    assert "Das darf in diesem Pilot nur" in await h.say("gast", "rückblick 1 hallo")
+    out = await h.say("clara", "ergebnisse")
+    assert "Was stand im Weg? — olaf: “Die API-Grenzen”" in out
+    assert "Die API war langsam" not in out
+
+
+async def test_next_cycle_carries_roles_and_remaining_candidates(harness: Harness) -> None:
+    h = harness
+    await _measured_pilot(h)
+    assert "Only the Champion" in await h.say("olaf", "next cycle")
+    out = await h.say("clara", "nächster zyklus")
+    assert out.startswith("Cycle 2 opened: week 1 starts Jan 11, 2027.")
+    assert "2 remaining candidate workflows" in out
+    status = await h.say("olaf", "status")
+    assert "Champion: @clara" in status and "Process modeler: @olaf" in status
+    assert "not chosen yet (2 candidates)" in status
+    async with h.app.uow() as uow:
+        pilots = (await uow.repo.session.exec(select(Pilot).order_by(Pilot.id))).all()
+        assert [(p.cycle, p.status) for p in pilots] == [(1, "closed"), (2, "open")]
+        old = await load_snapshot(uow.repo, pilots[0], h.clock.now())
+        assert old.chosen is not None and old.chosen.name == "Triage"  # still readable
+
+
+@pytest.fixture
+async def server(harness: Harness) -> AsyncIterator[str]:
+    runner = web.AppRunner(build_web_app(harness.app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def _token(h: Harness) -> str:
+    out = await h.say("clara", "metric token")
+    match = re.search(r"(pcm_[\w-]+)", out)
+    assert match, out
+    return match.group(1)
+
+
+async def test_webhook_auth_validation_idempotency_isolation(harness: Harness, server: str) -> None:
+    h = harness
+    await _measured_pilot(h)
+    assert "Only the Champion" in await h.say("olaf", "metric token")
+    first = await _token(h)
+    replies = await h.app.coach.handle(
+        Inbound(platform="console", workspace="local", channel="ki-pilot",
+                user=PersonRef("clara", "clara"), text="metric token")
+    )  # fmt: skip
+    assert replies[0].private  # the secret is shown only to the champion
+    match = re.search(r"(pcm_[\w-]+)", replies[0].text)
+    assert match is not None and match.group(1) != first
+    token = match.group(1)
+    async with h.app.uow() as uow:
+        stored = (await uow.repo.session.exec(select(Pilot))).one().webhook_token_hash
+    assert stored is not None and token not in stored  # kept hashed
+    url = f"{server}/hooks/metrics/1"
+    good = {"metric": "repair time", "value": 6.5, "note": "from Make", "idempotency_key": "run-1"}
+    async with aiohttp.ClientSession() as http:
+
+        async def post(
+            body: object, auth: str | None = f"Bearer {token}", to: str = url
+        ) -> tuple[int, dict]:  # type: ignore[type-arg]
+            headers = {"Authorization": auth} if auth else {}
+            async with http.post(to, json=body, headers=headers) as r:
+                return r.status, await r.json()
+
+        assert (await post(good, auth=None))[0] == 401
+        assert (await post(good, auth="Bearer pcm_wrong"))[0] == 401
+        assert (await post(good, auth=f"Bearer {first}"))[0] == 401  # replaced token
+        status, body = await post(good)
+        assert (status, body["status"], body["week"]) == (201, "recorded", 1)
+        assert (await post(good))[1]["status"] == "duplicate"
+        status, body = await post({"metric": "speed", "value": 1})
+        assert status == 422 and body["error"] == "hook.unknown_metric"
+        status, body = await post({"metric": "repair time", "value": "acht"})
+        assert status == 422 and body["error"] == "checkin.not_a_number"
+        assert (await post({"metric": "repair time", "value": -1}))[0] == 422
+        assert (await post({"metric": "repair time", "value": True}))[0] == 422
+        assert (await post(["not", "an", "object"]))[0] == 422
+        assert (await post({"metric": "repair time", "value": 5, "at": "2030-01-01"}))[0] == 422
+        # Pilot 2 in another workspace: pilot 1's token is no good there.
+        await h.say("zoe", "start 2027-01-04", workspace="B", channel="C-B")
+        await h.say("zoe", "assign champion @zoe", workspace="B", channel="C-B")
+        await h.say("zoe", "metric add nps points baseline=20 higher", workspace="B", channel="C-B")
+        out = await h.say("zoe", "metric token", workspace="B", channel="C-B")
+        other = re.search(r"(pcm_[\w-]+)", out)
+        assert other is not None
+        nps = {"metric": "nps", "value": 30}
+        assert (await post(nps, to=f"{server}/hooks/metrics/2"))[0] == 401  # A's token on B
+        assert (await post(good, auth=f"Bearer {other.group(1)}"))[0] == 401  # B's token on A
+        status, _ = await post(nps, auth=f"Bearer {other.group(1)}", to=f"{server}/hooks/metrics/2")
+        assert status == 201
+        assert (await post(good, to=f"{server}/hooks/metrics/abc"))[0] == 401
+    async with h.app.uow() as uow:
+        rows = (await uow.repo.session.exec(select(Checkin))).all()
+    assert sorted((r.pilot_id, r.value, r.source) for r in rows) == [
+        (1, 6.5, "webhook"),
+        (2, 30.0, "webhook"),
+    ]
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href")]
+
+
+async def test_html_one_pager_is_self_contained(harness: Harness, tmp_path: Path) -> None:
+    h = harness
+    await _measured_pilot(h)
+    for value in ("7", "6", "5.5"):
+        await h.say("olaf", f"checkin repair time {value}")
+    await h.say("olaf", "retro 1 Clear <rules> & good data")
+    async with h.app.uow() as uow:
+        pilot = (await uow.repo.session.exec(select(Pilot))).one()
+        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, h.clock.now()))
+    write_summary(summary, tmp_path)
+    html = (tmp_path / "summary.html").read_text("utf-8")
+    parser = _Links()
+    parser.feed(html)
+    assert parser.urls and all(u.startswith("data:image/png;base64,") for u in parser.urls)
+    assert "http://" not in html and "https://" not in html
+    assert "Clear &lt;rules&gt; &amp; good data" in html  # escaped, not injected
+    assert "@media print" in html
+    assert "repair time: 8 → 5.8 days, −28 %" in html
