@@ -159,15 +159,57 @@ def db_upgrade() -> None:
 def export(
     fmt: Annotated[str, typer.Option("--format", help="csv, md or json")],
     pilot: Annotated[int | None, typer.Option("--pilot", help="pilot id (default: all)")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="a person's platform id: their data (Art. 15)")
+    ] = None,
 ) -> None:
-    """Write a pilot's data (default: every pilot's) to stdout."""
+    """Write a pilot's data (default: every pilot's; json: a full, importable dump) to stdout."""
+    from bot import backup
     from bot.export import FORMATS, export_text
 
     if fmt not in FORMATS:
         raise typer.BadParameter("use csv, md or json", param_hint="--format")
+    if user is not None and (fmt != "json" or pilot is not None):
+        raise typer.BadParameter("--user goes with --format json alone", param_hint="--user")
     settings = _settings()
     logs.configure("WARNING", settings.log_format)
-    sys.stdout.write(_run(export_text(settings, fmt, pilot)))
+    if user is not None:
+        sys.stdout.write(_run(backup.export_person(settings, user)))
+    elif fmt == "json" and pilot is None:
+        sys.stdout.write(_run(backup.dump(settings)))
+    else:
+        sys.stdout.write(_run(export_text(settings, fmt, pilot)))
+
+
+@cli.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="a pilot-coach export --format json dump")],
+) -> None:
+    """Restore an export --format json dump into an empty database (DATABASE_URL)."""
+    from bot import backup
+
+    settings = _settings()
+    logs.configure("WARNING", settings.log_format)
+    try:
+        raw = file.read_text("utf-8")
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    counts = _run(backup.restore(settings, raw))
+    typer.echo(f"restored {sum(counts.values())} rows into {len(counts)} tables")
+
+
+@cli.command()
+def forget(
+    user: Annotated[str, typer.Option("--user", help="the person's platform id (e.g. U0123)")],
+) -> None:
+    """Remove or anonymise one person's personal data; the pilots' numbers stay."""
+    from bot import backup
+
+    settings = _settings()
+    logs.configure("WARNING", settings.log_format)
+    for name in _run(backup.forget_person(settings, user)):
+        typer.echo(f"forgotten: {user} is now {name}")
 
 
 @cli.command()

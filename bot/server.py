@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import signal
@@ -16,6 +17,7 @@ from typing import Protocol
 from aiohttp import web
 from sqlalchemy import text
 
+from bot import observability
 from bot.app import App, build_app
 from bot.services.webhook import push_metric
 from bot.settings import Settings
@@ -70,10 +72,23 @@ async def metrics_hook(request: web.Request) -> web.Response:
     return web.json_response(result.body, status=result.status)
 
 
+async def metrics(request: web.Request) -> web.Response:
+    app: App = request.app["pilot_app"]
+    try:
+        async with app.uow() as uow:
+            oldest = await uow.repo.oldest_due(app.clock.now())
+        observability.OUTBOX_AGE.set((app.clock.now() - oldest).total_seconds() if oldest else 0)
+    except Exception:  # the metrics stay available when the database is not
+        log.warning("outbox age unavailable")
+    body, content_type = observability.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 def build_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[observability.measure])
     web_app["pilot_app"] = app
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
     web_app.router.add_post("/hooks/metrics/{pilot_id}", metrics_hook)
     for adapter in app.adapters.values():
         add_routes = getattr(adapter, "add_routes", None)
@@ -108,7 +123,36 @@ class SchemaOutOfDate(RuntimeError):
     pass
 
 
+class UnsafeSettings(RuntimeError):
+    pass
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_safe(settings: Settings) -> None:
+    """Without MICROSOFT_APP_ID, Teams requests are not authenticated: loopback only."""
+    if settings.microsoft_app_id or is_loopback(settings.host):
+        return
+    if settings.pilot_allow_unauthenticated_teams:
+        log.warning("Teams requests are NOT authenticated and HOST=%s is not loopback",
+                    settings.host)  # fmt: skip
+        return
+    raise UnsafeSettings(
+        f"HOST={settings.host} is reachable from outside but MICROSOFT_APP_ID is empty, so Teams "
+        "requests would not be authenticated: set MICROSOFT_APP_ID, or "
+        "PILOT_ALLOW_UNAUTHENTICATED_TEAMS=1 if that is intended"
+    )
+
+
 async def run_server(settings: Settings) -> None:
+    check_safe(settings)
     current = await asyncio.to_thread(current_revision, settings.database_url)
     if current != head_revision():
         raise SchemaOutOfDate(

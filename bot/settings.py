@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     pilot_default_timezone: str = "Europe/Berlin"
     pilot_nudge_time: str = "MON 09:00"
     pilot_default_region: str = "DE"
+    pilot_allow_unauthenticated_teams: bool = False
+    pilot_secret_key: str = ""  # Fernet key: encrypts platform tokens at rest
+    pilot_retention_days: int = Field(default=0, ge=0)  # 0: keep closed pilots' free text
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 

@@ -87,6 +87,12 @@ class Repository:
             self.session.add(row)
         return row
 
+    async def people_by_external_id(self, external_id: str) -> Sequence[Person]:
+        """Everyone with this platform id, in any workspace."""
+        return (
+            await self.session.exec(select(Person).where(Person.external_id == external_id))
+        ).all()
+
     async def person_by_id(self, person_id: int) -> Person | None:
         return await self.session.get(Person, person_id)
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
@@ -125,6 +126,7 @@ class Dispatcher:
         assert row.id is not None
         self._sent.append(row.id)
         self._wake.set()
+        observability.SENT.labels(ref.platform, row.kind).inc()
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
@@ -154,6 +156,8 @@ class Dispatcher:
         now = self.clock.now()
         # A rate limit (Retry-After) only ever delays: it never parks a message.
         parked = exc.permanent or (exc.retry_after is None and row.attempts >= MAX_ATTEMPTS)
+        platform = str(row.target.get("platform", ""))
+        observability.FAILED.labels(platform, row.kind, str(exc.permanent).lower()).inc()
         log.warning("delivery failed id=%s pilot=%s kind=%s attempt=%s permanent=%s",
                     row.id, row.pilot_id, row.kind, row.attempts, parked)  # fmt: skip
         async with self.uow() as uow:

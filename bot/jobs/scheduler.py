@@ -8,6 +8,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import observability
 from bot.clock import Clock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import Planner, next_slot_after
@@ -30,6 +31,7 @@ class NudgeScheduler:
         async with self.uow() as uow:
             added = await Planner(uow.repo).plan(self.clock.now())
             await uow.commit()
+        observability.ENQUEUED.inc(added)
         return added
 
     async def tick(self) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import observability
 from bot.catalog import texts
 from bot.clock import Clock
 from bot.jobs.planner import Planner
@@ -29,7 +30,7 @@ from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
 
-NOT_YET = (cmd.Announce, cmd.Forget)
+NOT_YET = (cmd.Announce,)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Coach:
                 assert person.id is not None
                 await repo.touch(turn.pilot.id, person.id, now)
             await uow.commit()
+        observability.COMMANDS.labels(inbound.platform, name, outcome).inc()
         log.info(
             "command handled platform=%s workspace=%s pilot=%s command=%s outcome=%s ms=%.1f",
             inbound.platform, inbound.workspace, pilot_id, name, outcome,
@@ -230,6 +232,7 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.Retro: cycle.retro,
     cmd.MetricToken: cycle.metric_token,
     cmd.NextCycle: cycle.next_cycle,
+    cmd.Forget: cycle.forget_person,
 }
 
 _ACTIONS: dict[type, Action] = {
@@ -242,4 +245,5 @@ _ACTIONS: dict[type, Action] = {
     cmd.Retro: Action.RETRO,
     cmd.MetricToken: Action.METRIC_TOKEN,
     cmd.NextCycle: Action.NEXT_CYCLE,
+    cmd.Forget: Action.FORGET,
 }

@@ -11,12 +11,14 @@ from typing import Any
 
 from bot.messages import Paragraph, Reply
 from bot.services import views
-from bot.services.handlers import Result, Turn
+from bot.services.handlers import Result, Turn, resolve
+from bot.services.privacy import anonymous_name, forget
 from bot.services.results import load_summary
 from bot.services.snapshot import Snapshot
 from bot.services.summary_views import results_reply
 from playbook import calendar
 from playbook.parsing import commands as cmd
+from playbook.parsing.numbers import Problem
 from storage.tables import Pilot, Process
 
 TOKEN_PREFIX = "pcm_"
@@ -78,3 +80,14 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     t = turn.t
     text = t("cycle.opened", cycle=new.cycle, date=t.date(start), old=old.id, count=len(remaining))
     return [views.text_reply(text)]
+
+
+async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Result:
+    ref = resolve(turn.inbound, parsed.target)
+    if ref is None:
+        return Problem("assign.unknown_person", {"value": parsed.target[:40]})
+    person = await turn.repo.person(snap.pilot.workspace_id, ref.id, ref.name)
+    assert person.id is not None
+    label = anonymous_name(person.id)
+    await forget(turn.repo, person, turn.now)
+    return [views.text_reply(turn.t("forget.done", name=label))]

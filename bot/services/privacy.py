@@ -1,0 +1,140 @@
+"""Data protection (DSGVO/GDPR): forget a person, show a person their data, and let closed
+pilots' free text expire. Numbers stay, so a pilot's results still render."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+
+from storage.repositories import Repository
+from storage.tables import (
+    Activity,
+    Checkin,
+    ConversationRefRecord,
+    Metric,
+    OutboxMessage,
+    Person,
+    Pilot,
+    RetroAnswer,
+    RoleAssignment,
+    TaskState,
+    Workspace,
+)
+
+
+def anonymous_name(person_id: int) -> str:
+    return f"former-member-{person_id}"
+
+
+async def forget(repo: Repository, person: Person, now: datetime) -> None:
+    """Remove a person's names and free text everywhere; keep the numbers (anonymised)."""
+    assert person.id is not None
+    secrets = {s for s in (person.display_name, person.external_id) if s}
+    workspace = await repo.session.get(Workspace, person.workspace_id)
+    s = repo.session
+    await s.exec(update(Checkin).where(col(Checkin.person_id) == person.id).values(note=""))
+    await s.exec(update(TaskState).where(col(TaskState.done_by) == person.id).values(note=""))
+    await s.exec(delete(RetroAnswer).where(col(RetroAnswer.person_id) == person.id))
+    await s.exec(
+        update(RoleAssignment)
+        .where(col(RoleAssignment.person_id) == person.id, col(RoleAssignment.ended_at).is_(None))
+        .values(ended_at=now)
+    )
+    if workspace is not None:
+        await s.exec(
+            delete(ConversationRefRecord).where(
+                col(ConversationRefRecord.platform) == workspace.platform,
+                col(ConversationRefRecord.workspace) == workspace.external_id,
+                col(ConversationRefRecord.key) == person.external_id,
+            )
+        )
+    await s.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.person_id) == person.id, col(OutboxMessage.status) != "sent"
+        )
+    )
+    pilots = select(Pilot.id).where(Pilot.workspace_id == person.workspace_id)
+    for row in await s.exec(select(OutboxMessage).where(col(OutboxMessage.pilot_id).in_(pilots))):
+        payload, target = _scrub(row.payload, secrets), _scrub(row.target, secrets)
+        if payload != row.payload or target != row.target:
+            row.payload, row.target = payload, target
+            s.add(row)
+    person.display_name = anonymous_name(person.id)
+    person.external_id = f"forgotten-{person.id}"
+    person.unreachable_since = None
+    s.add(person)
+    await s.flush()
+
+
+def _scrub(data: dict[str, Any], secrets: set[str]) -> dict[str, Any]:
+    text = json.dumps(data, ensure_ascii=False)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "–")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+async def personal_data(repo: Repository, person: Person) -> dict[str, Any]:
+    """Everything stored about one person (Art. 15 DSGVO), as JSON-ready data."""
+    assert person.id is not None
+    s = repo.session
+    roles = await s.exec(
+        select(RoleAssignment, Pilot)
+        .join(Pilot, col(Pilot.id) == col(RoleAssignment.pilot_id))
+        .where(RoleAssignment.person_id == person.id)
+    )
+    checkins = await s.exec(
+        select(Checkin, Metric)
+        .join(Metric, col(Metric.id) == col(Checkin.metric_id))
+        .where(Checkin.person_id == person.id)
+    )
+    tasks = await s.exec(select(TaskState).where(TaskState.done_by == person.id))
+    retro = await s.exec(select(RetroAnswer).where(RetroAnswer.person_id == person.id))
+    activity = await s.exec(select(Activity).where(Activity.person_id == person.id))
+    return {
+        "person": person.model_dump(mode="json"),
+        "roles": [
+            {"pilot": p.id, "channel": p.channel_name or p.channel_id, "role": r.role,
+             "assigned_at": r.assigned_at.isoformat(),
+             "ended_at": r.ended_at.isoformat() if r.ended_at else None}
+            for r, p in roles
+        ],
+        "checkins": [
+            {"pilot": c.pilot_id, "metric": m.name, "week": c.week, "value": c.value,
+             "note": c.note, "recorded_at": c.recorded_at.isoformat()}
+            for c, m in checkins
+        ],
+        "tasks_done": [t.model_dump(mode="json") for t in tasks],
+        "retrospective": [a.model_dump(mode="json") for a in retro],
+        "activity": [a.model_dump(mode="json") for a in activity],
+    }  # fmt: skip
+
+
+async def expire_free_text(repo: Repository, now: datetime, days: int) -> int:
+    """Blank the free text of pilots closed more than ``days`` ago; returns pilots touched."""
+    if days <= 0:
+        return 0
+    cutoff = now - timedelta(days=days)
+    ids = list(
+        await repo.session.exec(
+            select(Pilot.id).where(
+                Pilot.status == "closed", col(Pilot.closed_at) < cutoff,
+            )
+        )
+    )  # fmt: skip
+    if not ids:
+        return 0
+    s = repo.session
+    await s.exec(update(Checkin).where(col(Checkin.pilot_id).in_(ids)).values(note=""))
+    await s.exec(update(TaskState).where(col(TaskState.pilot_id).in_(ids)).values(note=""))
+    await s.exec(delete(RetroAnswer).where(col(RetroAnswer.pilot_id).in_(ids)))
+    await s.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.pilot_id).in_(ids), col(OutboxMessage.status) == "sent")
+        .values(payload={"text": "", "blocks": []})
+    )
+    return len(ids)
