@@ -84,7 +84,7 @@ def build_app(
         clock=clock,
         coach=coach,
         dispatcher=dispatcher,
-        scheduler=NudgeScheduler(uow, dispatcher, clock),
+        scheduler=NudgeScheduler(uow, dispatcher, clock, settings.pilot_retention_days),
         adapters=chosen,
     )
 

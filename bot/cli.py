@@ -200,6 +200,20 @@ def import_(
 
 
 @cli.command()
+def doctor() -> None:
+    """Check settings, database, schema, Slack and Teams credentials; one line each."""
+    from bot.doctor import run_checks
+
+    settings = _settings()
+    logs.configure("ERROR", settings.log_format)
+    checks = _run(run_checks(settings))
+    for check in checks:
+        typer.echo(check.line())
+    if any(c.status == "fail" for c in checks):
+        raise typer.Exit(1)
+
+
+@cli.command()
 def forget(
     user: Annotated[str, typer.Option("--user", help="the person's platform id (e.g. U0123)")],
 ) -> None:

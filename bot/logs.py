@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,8 +22,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -30,5 +31,7 @@ def configure(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "alembic", "matplotlib"):
+    # slack_sdk and botbuilder log request details at DEBUG: keep them at INFO or above.
+    for noisy in ("apscheduler", "alembic", "matplotlib", "slack_sdk", "slack_bolt", "botbuilder",
+                  "msrest", "msal", "aiohttp.access"):  # fmt: skip
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

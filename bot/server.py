@@ -24,6 +24,7 @@ from bot.settings import Settings
 from storage.db import current_revision, head_revision
 
 log = logging.getLogger("pilot_coach.server")
+PILOT_APP = web.AppKey("pilot_app", App)
 
 
 class HttpAdapter(Protocol):
@@ -31,7 +32,7 @@ class HttpAdapter(Protocol):
 
 
 async def healthz(request: web.Request) -> web.Response:
-    app: App = request.app["pilot_app"]
+    app: App = request.app[PILOT_APP]
     body: dict[str, object] = {"status": "ok", "db": "ok"}
     try:
         async with app.uow() as uow:
@@ -50,7 +51,7 @@ MAX_HOOK_BODY = 16 * 1024
 
 async def metrics_hook(request: web.Request) -> web.Response:
     """``POST /hooks/metrics/{pilot_id}``: a metric value from an automation tool."""
-    app: App = request.app["pilot_app"]
+    app: App = request.app[PILOT_APP]
     try:
         pilot_id = int(request.match_info["pilot_id"])
     except ValueError:
@@ -73,7 +74,7 @@ async def metrics_hook(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    app: App = request.app["pilot_app"]
+    app: App = request.app[PILOT_APP]
     try:
         async with app.uow() as uow:
             oldest = await uow.repo.oldest_due(app.clock.now())
@@ -86,7 +87,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def build_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024, middlewares=[observability.measure])
-    web_app["pilot_app"] = app
+    web_app[PILOT_APP] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_post("/hooks/metrics/{pilot_id}", metrics_hook)

@@ -4,15 +4,18 @@ app with a simulated clock, and a recording adapter that keeps what the bot sent
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot import logs
 from bot.app import App, build_app
 from bot.clock import SimulatedClock
 from bot.messages import ConversationRef, Inbound, PersonRef, Reply
@@ -22,6 +25,31 @@ from storage.db import sync_url, upgrade
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 4 January 2027, 09:30 in Berlin: after that week's 09:00 slot.
 START = datetime(2027, 1, 4, 9, 30, tzinfo=BERLIN)
+
+# Every log record of the test run, as the product writes it (JSON, INFO): no secret may appear.
+SECRET_MARKERS = ("xoxb-", "xoxe-", "xapp-", "Bearer ey")
+_LOG_FILE = Path(tempfile.gettempdir()) / f"pilot-coach-test-{os.getpid()}.jsonl"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stream = _LOG_FILE.open("w", encoding="utf-8")
+    config.stash[_LOG_STREAM] = stream
+    logs.configure("INFO", "json", stream=stream)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stream = session.config.stash.get(_LOG_STREAM, None)
+    if stream is None:
+        return
+    stream.flush()
+    text = _LOG_FILE.read_text("utf-8")
+    leaked = [m for m in SECRET_MARKERS if m in text]
+    if leaked:
+        print(f"\nSECRETS IN LOGS: {leaked} (see {_LOG_FILE})")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_LOG_STREAM = pytest.StashKey[TextIO]()
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -4,7 +4,7 @@ the console runs the same ``tick`` when its simulated clock moves."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -12,6 +12,7 @@ from bot import observability
 from bot.clock import Clock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import Planner, next_slot_after
+from bot.services.privacy import expire_free_text
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
@@ -21,11 +22,19 @@ MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
 
 
 class NudgeScheduler:
-    def __init__(self, uow: UnitOfWorkFactory, dispatcher: Dispatcher, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        retention_days: int = 0,
+    ) -> None:
         self.uow = uow
         self.dispatcher = dispatcher
         self.clock = clock
+        self.retention_days = retention_days
         self._aps: AsyncIOScheduler | None = None
+        self._expired_at: datetime | None = None
 
     async def plan(self) -> int:
         async with self.uow() as uow:
@@ -34,8 +43,24 @@ class NudgeScheduler:
         observability.ENQUEUED.inc(added)
         return added
 
+    async def expire(self) -> int:
+        """Blank closed pilots' free text past the retention period (at most hourly)."""
+        now = self.clock.now()
+        if self.retention_days <= 0 or (
+            self._expired_at is not None and now - self._expired_at < timedelta(hours=1)
+        ):
+            return 0
+        async with self.uow() as uow:
+            touched = await expire_free_text(uow.repo, now, self.retention_days)
+            await uow.commit()
+        self._expired_at = now
+        if touched:
+            log.info("retention: free text of %s closed pilots removed", touched)
+        return touched
+
     async def tick(self) -> int:
         """Plan and dispatch until nothing new is due; returns messages delivered."""
+        await self.expire()
         delivered = 0
         for _ in range(MAX_PASSES):
             added = await self.plan()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,8 +60,10 @@ def test_compose_runs_the_app_against_postgres() -> None:
 
 
 def test_wheel_carries_every_data_file(tmp_path: Path) -> None:
+    source = tmp_path / "src"  # a copy, so the build leaves no build/ folder in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "*.db", "build"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     wheel = next(tmp_path.glob("pilot_coach-*.whl"))

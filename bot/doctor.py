@@ -1,0 +1,125 @@
+"""``pilot-coach doctor``: one line per check (settings, database, schema, Slack, Teams) with
+what to fix. Tokens are never printed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import text
+
+from bot.settings import Settings
+from storage.db import current_revision, head_revision, make_engine, sync_url
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok, fail, warn, skip
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.status.upper():<5} {self.name:<9} {self.detail}"
+
+
+def _redacted(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+async def check_database(settings: Settings) -> list[Check]:
+    where = _redacted(settings.database_url)
+    url = sync_url(settings.database_url)
+    database = url.database or ""
+    missing = database and not await asyncio.to_thread(os.path.exists, database)
+    if url.get_backend_name() == "sqlite" and missing:
+        return [Check("database", "fail", f"{where}: the file does not exist yet: run "
+                                          "pilot-coach db upgrade")]  # fmt: skip
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)
+    except Exception as exc:  # any driver error means: not reachable
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:160]
+        return [Check("database", "fail", f"{where} is not reachable ({reason}): check "
+                                          "DATABASE_URL and that the server runs")]  # fmt: skip
+    finally:
+        await engine.dispose()
+    checks = [Check("database", "ok", f"{where} answers")]
+    current = await asyncio.to_thread(current_revision, settings.database_url)
+    head = head_revision()
+    if current == head:
+        checks.append(Check("schema", "ok", f"at {head}"))
+    else:
+        checks.append(Check("schema", "fail", f"at {current or 'nothing'}, needs {head}: run "
+                                              "pilot-coach db upgrade"))  # fmt: skip
+    return checks
+
+
+async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Check]:
+    oauth = bool(settings.slack_client_id)
+    if not settings.slack_bot_token and not oauth:
+        return [Check("slack", "skip", "not configured (SLACK_BOT_TOKEN or SLACK_CLIENT_ID)")]
+    checks = []
+    if not settings.slack_signing_secret:
+        checks.append(Check("slack", "fail", "SLACK_SIGNING_SECRET is empty: copy it from the "
+                                             "app's Basic Information page"))  # fmt: skip
+    if oauth and not (settings.slack_client_secret and settings.slack_state_secret):
+        checks.append(Check("slack", "fail", "OAuth needs SLACK_CLIENT_SECRET and "
+                                             "SLACK_STATE_SECRET too"))  # fmt: skip
+    if settings.slack_bot_token:
+        url = settings.slack_api_url.rstrip("/") + "/auth.test"
+        try:
+            response = await client.post(
+                url, headers={"Authorization": f"Bearer {settings.slack_bot_token}"}
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            checks.append(Check("slack", "fail", f"cannot reach {settings.slack_api_url} "
+                                                 f"({type(exc).__name__}): check SLACK_API_URL "
+                                                 "and the network"))  # fmt: skip
+            return checks
+        if body.get("ok"):
+            checks.append(Check("slack", "ok", f"token valid for team {body.get('team')} as "
+                                               f"{body.get('user')}"))  # fmt: skip
+        else:
+            checks.append(Check("slack", "fail", f"auth.test said {body.get('error')}: check "
+                                                 "SLACK_BOT_TOKEN (xoxb-…)"))  # fmt: skip
+    elif oauth:
+        checks.append(Check("slack", "ok", "multi-workspace OAuth configured"))
+    return checks
+
+
+def check_teams(settings: Settings) -> list[Check]:
+    app_id = settings.microsoft_app_id
+    if not app_id:
+        return [Check("teams", "warn", "MICROSOFT_APP_ID is empty: Teams runs without "
+                                       "authentication (local/emulator only)")]  # fmt: skip
+    problems = []
+    if not _GUID.match(app_id):
+        problems.append("MICROSOFT_APP_ID is not a GUID")
+    app_type = settings.microsoft_app_type or "MultiTenant"
+    if app_type not in APP_TYPES:
+        problems.append(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}")
+    if app_type != "UserAssignedMSI" and not settings.microsoft_app_password:
+        problems.append("MICROSOFT_APP_PASSWORD is empty")
+    if app_type == "SingleTenant" and not settings.microsoft_app_tenant_id:
+        problems.append("SingleTenant needs MICROSOFT_APP_TENANT_ID")
+    if problems:
+        return [Check("teams", "fail", "; ".join(problems))]
+    return [Check("teams", "ok", f"credentials complete ({app_type}); the token is verified "
+                                 "by Microsoft on the first message")]  # fmt: skip
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    checks = [Check("settings", "ok", "environment and .env read")]
+    checks += await check_database(settings)
+    async with httpx.AsyncClient(timeout=10) as client:
+        checks += await check_slack(settings, client)
+    checks += check_teams(settings)
+    return checks
