@@ -117,8 +117,10 @@ class Planner:
         return self._nudges[key]
 
     def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
-        t = texts(snap.pilot.language)
+        """Warn when a factor drops to zero: the champion about the others, the others about
+        the champion, the channel when nobody is left; one message per recipient."""
         champion = snap.owners.get(Role.CHAMPION)
+        issues: dict[int | None, tuple[Person | None, list[tuple[Role, bool]]]] = {}
         for role in ROLE_ORDER:
             owner = snap.owners.get(role)
             if owner is not None and owner.unreachable_since is not None:
@@ -128,7 +130,6 @@ class Planner:
             unassigned = not state.assigned
             if (unassigned and snap.week < 2) or (not unassigned and not state.silent):
                 continue
-            kind = f"escalation-{role.value}"
             if champion is not None and role is not Role.CHAMPION:
                 recipients: Sequence[Person | None] = [champion]
             elif role is Role.CHAMPION and len(snap.owners) > (0 if unassigned else 1):
@@ -137,9 +138,13 @@ class Planner:
             else:
                 recipients = [None]  # nobody to tell: post in the pilot's channel
             for person in recipients:
-                if not self._new(snap, person, kind):
-                    continue
-                reply = views.escalation_reply(t, snap, role, unassigned=unassigned)
+                key = person.id if person is not None else None
+                issues.setdefault(key, (person, []))[1].append((role, unassigned))
+        t = texts(snap.pilot.language)
+        for person, found in issues.values():
+            kind = "escalation-" + "+".join(role.value for role, _ in found)
+            if self._new(snap, person, kind):
+                reply = views.escalation_reply(t, snap, found)
                 self._add(snap, person, kind, self._ref(snap, workspace, person), reply, now)
 
     def _tell_unreachable(

@@ -223,21 +223,25 @@ def nudge_reply(
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
 
 
-def escalation_reply(t: Texts, snap: Snapshot, role: Role, *, unassigned: bool) -> Reply:
+def escalation_reply(t: Texts, snap: Snapshot, issues: Sequence[tuple[Role, bool]]) -> Reply:
+    """One warning listing every factor that dropped to zero: (role, unassigned?) pairs."""
     f = snap.formula
-    key = "escalation.unassigned" if unassigned else "escalation.silent"
-    lead = t(
-        key,
-        role=role_name(t, role),
-        name=name_of(snap.owners.get(role)),
-        count=snap.states[role].ignored_nudges,
-    )
+    lines = []
+    for role, unassigned in issues:
+        key = "escalation.unassigned" if unassigned else "escalation.silent"
+        lines.append(t(key, role=role_name(t, role), name=name_of(snap.owners.get(role)),
+                       count=snap.states[role].ignored_nudges))  # fmt: skip
+    hints = []
+    if any(unassigned for _, unassigned in issues):
+        hints.append(t("escalation.hint_assign"))
+    if not all(unassigned for _, unassigned in issues):
+        hints.append(t("escalation.hint"))
     blocks = (
         Heading(t("escalation.title")),
-        Paragraph(lead),
+        BulletList(tuple(lines)),
         Paragraph(formula_line(t, snap) + " " + t(f"formula.verdict.{f.mode.value}")),
         Paragraph(t(f"formula.mode.{f.mode.value}")),
-        Paragraph(t("escalation.hint")),
+        Paragraph(" ".join(hints)),
     )
     return Reply(text=plain_text(blocks), blocks=blocks)
 
