@@ -252,6 +252,24 @@ def outbox(
     sys.stdout.write(_run(outbox_listing(settings, failed)))
 
 
+@cli.command("teams-package")
+def teams_package(
+    out: Annotated[Path, typer.Option("--out", help="the zip to write")] = Path(
+        "pilot-coach-teams.zip"
+    ),
+) -> None:
+    """Zip the Teams app manifest and icons with MICROSOFT_APP_ID filled in."""
+    from adapters.teams.package import PackageError, write_package
+
+    settings = _settings()
+    try:
+        written = write_package(settings.microsoft_app_id, out)
+    except (PackageError, OSError) as exc:
+        typer.echo(f"error: {_one_line(exc)}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {written}")
+
+
 def main() -> None:
     logging.captureWarnings(True)
     cli()

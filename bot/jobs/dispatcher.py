@@ -84,9 +84,7 @@ class Dispatcher:
                     .where(col(OutboxMessage.id).in_([r.id for r in rows]))
                     .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
                 )
-                await uow.commit()
-        for row in rows:
-            row.attempts += 1
+                await uow.commit()  # the ORM update also raised each loaded row's attempts
         return rows
 
     async def dispatch(self, limit: int = BATCH) -> int:

@@ -202,3 +202,22 @@ async def test_permanent_error_pauses_nudges_and_tells_the_champion(harness: Har
     assert [r.scheduled_for for r in harness.adapter.to("olaf")] == [
         datetime(2027, 1, 11, 9, 0, tzinfo=BERLIN)
     ]
+
+
+async def test_transient_errors_park_a_row_after_max_attempts(harness: Harness) -> None:
+    from bot.jobs.dispatcher import MAX_ATTEMPTS
+
+    await harness.say("clara", "start 2027-01-04")
+    harness.adapter.fail_with = DeliveryError("HTTP 502")
+    await harness.say("clara", "assign champion @clara")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        await harness.app.scheduler.tick()
+        row = (await _rows(harness))[0]
+        assert row.attempts == attempt
+        assert row.status == ("failed" if attempt == MAX_ATTEMPTS else "pending")
+        harness.clock.set(harness.clock.now() + timedelta(days=2))
+
+
+async def _rows(h: Harness) -> list[OutboxMessage]:
+    async with h.app.uow() as uow:
+        return list((await uow.repo.session.exec(select(OutboxMessage))).all())

@@ -1,0 +1,137 @@
+"""Replies as Adaptive Cards: the generic Reply -> card translation plus the Teams-only cards
+(check-in form with inline validation, welcome). Text comes from the catalogs.
+
+Every card carries the reply's plain text as ``fallbackText``. Buttons are ``Action.Submit``:
+Teams posts their data back as an ordinary message with ``value`` on every client (desktop, web,
+mobile, Emulator), which sidesteps botbuilder 4.17's broken invoke responses for the cards we send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.teams.card_model import (
+    ActionSet,
+    AdaptiveCard,
+    Container,
+    Element,
+    Fact,
+    FactSet,
+    Image,
+    NumberInput,
+    Submit,
+    TextBlock,
+    TextInput,
+)
+from bot.catalog import Texts
+from bot.messages import Actions, BulletList, Button, Fields, Heading, Paragraph, Reply
+from bot.messages import Image as ImageBlock
+from playbook.parsing.numbers import MAX_NOTE
+
+NOTE_ID = "note"
+
+
+def value_id(index: int) -> str:
+    return f"value{index}"
+
+
+def _paragraph(text: str) -> list[Element]:
+    return [TextBlock(line) for line in text.split("\n") if line.strip()]
+
+
+def _button(button: Button) -> Submit:
+    data: dict[str, object] = {"action": button.action}
+    if button.value:
+        data["task" if button.action == "done" else "value"] = button.value
+    return Submit(button.label, data, style="positive" if button.action == "done" else None)
+
+
+def _actions(block: Actions, t: Texts) -> ActionSet:
+    actions = [_button(b) for b in block.buttons]
+    if any(b.action == "done" for b in block.buttons):  # a weekly nudge: offer to snooze it
+        actions.append(Submit(t("teams.button.snooze"), {"action": "snooze"}))
+    return ActionSet(tuple(actions))
+
+
+def _image_url(path: str) -> str | None:
+    return path if path.startswith(("https://", "data:image/")) else None  # Teams: https only
+
+
+def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> AdaptiveCard:
+    """Any reply as a card: headings, paragraphs, facts, bullets, images and buttons."""
+    body: list[Element] = []
+    for block in reply.blocks or (Paragraph(reply.text),):
+        if isinstance(block, Heading):
+            body.append(TextBlock(block.text, size="medium", weight="bolder"))
+            if chart_url is not None and len(body) == 1:
+                body.append(Image(chart_url, t("teams.chart_alt")))
+        elif isinstance(block, Paragraph):
+            body.extend(_paragraph(block.text))
+        elif isinstance(block, Fields):
+            body.append(FactSet(tuple(Fact(k, v) for k, v in block.pairs)))
+        elif isinstance(block, BulletList):
+            items = tuple(TextBlock(f"• {item}", spacing="none") for item in block.items)
+            body.append(Container(items))
+        elif isinstance(block, Actions):
+            body.append(_actions(block, t))
+        elif isinstance(block, ImageBlock):
+            url = _image_url(block.path)
+            if url is not None:
+                body.append(Image(url, block.alt))
+    return AdaptiveCard(body=tuple(body), fallback_text=reply.text)
+
+
+def checkin_card(
+    t: Texts,
+    metrics: Sequence[tuple[str, str]],
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> AdaptiveCard:
+    """Number inputs, one per metric, with the coach's refusal shown inline above them."""
+    typed = typed or {}
+    body: list[Element] = [TextBlock(t("teams.checkin.title"), size="medium", weight="bolder")]
+    if not metrics:
+        body.append(TextBlock(t("checkin.no_metrics")))
+        return AdaptiveCard(body=tuple(body), fallback_text=t("checkin.no_metrics"))
+    body.append(TextBlock(t("teams.checkin.hint"), is_subtle=True))
+    if error:
+        body.append(Container((TextBlock(error, color="attention", weight="bolder"),),
+                              style="attention"))  # fmt: skip
+    for index, (name, unit) in enumerate(metrics):
+        previous = _number(typed.get(value_id(index), ""))
+        body.append(
+            NumberInput(value_id(index), t("teams.checkin.value_label", name=name, unit=unit),
+                        min=0, value=previous, placeholder=unit,
+                        error_message=t("teams.checkin.invalid"))
+        )  # fmt: skip
+    body.append(TextInput(NOTE_ID, t("teams.checkin.note"), value=typed.get(NOTE_ID),
+                          max_length=MAX_NOTE))  # fmt: skip
+    submit = Submit(t("teams.checkin.submit"),
+                    {"action": "checkin", "metrics": [name for name, _ in metrics]},
+                    style="positive")  # fmt: skip
+    usage = t("teams.checkin.fallback", names=", ".join(name for name, _ in metrics))
+    fallback = "\n".join([*([error] if error else []), t("teams.checkin.title"), usage])
+    return AdaptiveCard(body=tuple(body), fallback_text=fallback, actions=(submit,))
+
+
+def _number(raw: str) -> float | None:
+    try:
+        return float(raw.replace(",", ".")) if raw.strip() else None
+    except ValueError:
+        return None
+
+
+def welcome_card(t: Texts, *, personal: bool) -> AdaptiveCard:
+    """Sent once when the bot is added to a team, a chat or someone's personal scope."""
+    lead = t("teams.welcome.personal" if personal else "teams.welcome.channel")
+    body: list[Element] = [
+        TextBlock(t("teams.welcome.title"), size="medium", weight="bolder"),
+        *_paragraph(lead),
+        TextBlock(t("teams.welcome.formula"), is_subtle=True),
+    ]
+    actions = [Submit(t("teams.button.help"), {"action": "help"})]
+    if not personal:
+        actions.insert(0, Submit(t("teams.button.start"), {"action": "start"}, style="positive"))
+    text = "\n".join([t("teams.welcome.title"), lead, t("teams.welcome.formula")])
+    return AdaptiveCard(body=tuple(body), fallback_text=text, actions=tuple(actions))

@@ -1,0 +1,99 @@
+"""Teams conversation references in the database, so proactive messages survive restarts.
+
+Scopes (``conversation_refs`` rows of platform ``teams``, workspace = tenant id):
+
+- ``channel`` / channel id: the channel's reference; proactive posts start a new thread there.
+- ``user`` / person id: ``{"reference": …, "personal": true}`` once the 1:1 chat is known;
+  before that ``personal: false`` and the reference of a conversation the person was seen in,
+  which carries what creating the 1:1 chat needs (service URL, tenant, bot and user ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.teams.inbound import (
+    PLATFORM,
+    ActivityJson,
+    bot_id,
+    channel_key,
+    channel_label,
+    is_personal,
+    members_added,
+    mentions_of,
+    reference_of,
+    tenant_of,
+)
+from bot.clock import Clock
+from storage.repositories import UnitOfWorkFactory
+
+CHANNEL = "channel"
+USER = "user"
+
+
+@dataclass(frozen=True)
+class UserRoute:
+    reference: dict[str, Any]
+    personal: bool
+
+
+class ReferenceStore:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    async def remember(self, activity: ActivityJson) -> str:
+        """Store the references this activity reveals: its conversation, and a way to reach
+        the sender, the people it mentions and the members it adds. Returns the conversation's
+        display name as far as it is known (Teams sends it only with some activities)."""
+        tenant = tenant_of(activity)
+        sender = dict(activity.get("from") or {})
+        name = channel_label(activity)
+        async with self.uow() as unit:
+            repo = unit.repo
+            if is_personal(activity):
+                if sender.get("id"):
+                    data = {"reference": reference_of(activity), "personal": True}
+                    await repo.save_ref(PLATFORM, tenant, USER, sender["id"], data)
+            else:
+                key = channel_key(activity)
+                known = await repo.load_ref(PLATFORM, tenant, CHANNEL, key) or {}
+                name = name or str(known.get("name") or "")
+                data = {"reference": reference_of(activity), "name": name}
+                await repo.save_ref(PLATFORM, tenant, CHANNEL, key, data)
+            people = [sender] if not is_personal(activity) else []
+            people += [{"id": p.id, "name": p.name} for _, p in mentions_of(activity)]
+            people += [m for m in members_added(activity) if m.get("id") != bot_id(activity)]
+            for account in people:
+                key = str(account.get("id") or "")
+                if key and await repo.load_ref(PLATFORM, tenant, USER, key) is None:
+                    seed = {"reference": reference_of(activity, user=account), "personal": False}
+                    await repo.save_ref(PLATFORM, tenant, USER, key, seed)
+            await unit.commit()
+        return name
+
+    async def claim(self, event_id: str) -> bool:
+        """De-duplicate a turn the coach does not see (welcome cards, check-in forms)."""
+        async with self.uow() as unit:
+            fresh = await unit.repo.claim_event(PLATFORM, event_id, self.clock.now())
+            await unit.commit()
+        return fresh
+
+    async def channel(self, tenant: str, channel: str) -> dict[str, Any] | None:
+        async with self.uow() as unit:
+            data = await unit.repo.load_ref(PLATFORM, tenant, CHANNEL, channel)
+        return dict(data["reference"]) if data and data.get("reference") else None
+
+    async def user(self, tenant: str, user: str) -> UserRoute | None:
+        async with self.uow() as unit:
+            data = await unit.repo.load_ref(PLATFORM, tenant, USER, user)
+        if not data or not data.get("reference"):
+            return None
+        return UserRoute(dict(data["reference"]), bool(data.get("personal")))
+
+    async def save_personal(self, tenant: str, user: str, reference: dict[str, Any]) -> None:
+        async with self.uow() as unit:
+            data = {"reference": reference, "personal": True}
+            await unit.repo.save_ref(PLATFORM, tenant, USER, user, data)
+            await unit.commit()
