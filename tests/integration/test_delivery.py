@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
@@ -220,4 +220,5 @@ async def test_transient_errors_park_a_row_after_max_attempts(harness: Harness) 
 
 async def _rows(h: Harness) -> list[OutboxMessage]:
     async with h.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(OutboxMessage))).all())
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        return list((await uow.repo.session.exec(query)).all())
