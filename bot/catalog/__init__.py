@@ -56,7 +56,7 @@ class Texts:
         self._entries = _load(language)
         self._locale = Locale.parse(language)
 
-    def __call__(self, key: str, **params: object) -> str:
+    def __call__(self, key: str, /, **params: object) -> str:
         try:
             entry = self._entries[key]
         except KeyError:

@@ -33,8 +33,15 @@ class Turn:
     now: datetime
 
 
+MAX_PERSON_ID = 128  # people.external_id
+
+
 def resolve(inbound: Inbound, token: str) -> PersonRef | None:
-    return inbound.mentions.get(token)
+    """The person a mention token stands for; None if unknown or not a plausible id."""
+    ref = inbound.mentions.get(token)
+    if ref is None or not 0 < len(ref.id) <= MAX_PERSON_ID:
+        return None
+    return PersonRef(id=ref.id, name=ref.name[:200])
 
 
 async def assign(turn: Turn, snap: Snapshot, parsed: cmd.Assign) -> Result:

@@ -1,0 +1,140 @@
+"""The Slack adapter: the bolt AsyncApp behind ``POST /slack/events`` (and the OAuth routes),
+or Socket Mode when an app token is set, plus ``send`` for proactive messages.
+
+Same contract as every adapter (``start``, ``stop``, ``send``); ``add_routes`` mounts the HTTP
+side on ``serve``'s aiohttp application. ``send`` writes a DM (conversations.open, then
+chat.postMessage) when the reference names a person, a channel message otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.delivery import DmChannels, Tokens, delivery_error, make_client, post, upload
+from adapters.slack.listeners import Tracker
+from adapters.slack.outbound import MAX_BLOCKS, images_to_upload, message, to_blocks
+from adapters.slack.surfaces import is_nudge, with_snooze
+from bot.catalog import texts
+from bot.messages import ConversationRef, Inbound, PersonRef, Reply
+from bot.ports import DeliveryError
+from bot.services.coach import Coach
+
+EVENTS_PATH = "/slack/events"
+
+log = logging.getLogger("pilot_coach.slack")
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        *,
+        coach: Coach,
+        tokens: Tokens,
+        api_url: str,
+        tracker: Tracker,
+        dms: DmChannels,
+        logger: logging.Logger,
+        app_token: str = "",
+        http_enabled: bool = True,
+    ) -> None:
+        self.bolt = bolt
+        self.coach = coach
+        self.tokens = tokens
+        self.api_url = api_url
+        self.tracker = tracker
+        self.dms = dms
+        self.logger = logger
+        self.app_token = app_token
+        self.http_enabled = http_enabled
+        self._socket: AsyncSocketModeHandler | None = None
+
+    # ---- HTTP ---------------------------------------------------------------------------
+    def add_routes(self, web_app: web.Application) -> None:
+        if self.http_enabled:
+            web_app.router.add_post(EVENTS_PATH, self._events)
+        flow = self.bolt.oauth_flow
+        if flow is not None:
+            web_app.router.add_get(flow.install_path, self._install)
+            web_app.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
+
+    async def _events(self, request: web.Request) -> web.Response:
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        assert self.bolt.oauth_flow is not None
+        response = await self.bolt.oauth_flow.handle_installation(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        assert self.bolt.oauth_flow is not None
+        response = await self.bolt.oauth_flow.handle_callback(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.app_token and self._socket is None:
+            self._socket = AsyncSocketModeHandler(
+                self.bolt, self.app_token, logger=self.logger,
+                web_client=make_client(self.api_url, logger=self.logger),
+            )  # fmt: skip
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack socket mode connected")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        await self.tracker.drain()
+
+    async def drain(self, seconds: float = 10.0) -> None:
+        """Wait until listeners that already acknowledged Slack have finished their work."""
+        await asyncio.sleep(0)
+        await self.tracker.drain(seconds)
+
+    # ---- proactive messages -------------------------------------------------------------
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        token = await self.tokens.bot_token(ref.workspace)
+        if not token:
+            raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
+        if not ref.channel and not ref.user:
+            raise DeliveryError("slack: reference without channel or user", permanent=True)
+        client = make_client(self.api_url, token, self.logger)
+        t = texts(await self._language(ref))
+        if is_nudge(reply):
+            reply = with_snooze(reply, t("slack.snooze"))
+        overflow = len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS
+        payload = message(reply, more=t("slack.more") if overflow else "…")
+        try:
+            channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
+            await post(client, channel, payload, ref.extra.get("thread_ts"))
+            for image in images_to_upload(reply):
+                await upload(client, channel, image.path, image.alt)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+
+    async def _language(self, ref: ConversationRef) -> str:
+        """The language of the pilot this message belongs to (the person's one pilot)."""
+        probe = Inbound(
+            platform=self.platform,
+            workspace=ref.workspace,
+            channel=ref.channel or "",
+            user=PersonRef(id=ref.user or ""),
+            text="",
+            direct=ref.channel is None,
+        )
+        language, _ = await self.coach.metrics_of(probe)
+        return language

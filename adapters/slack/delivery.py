@@ -1,0 +1,154 @@
+"""The Slack Web API seam: clients with retry handlers, a workspace's bot token, posting a
+rendered message (into a channel or a DM), and Slack's errors as ``DeliveryError``.
+
+Every client retries HTTP 429 after ``Retry-After`` and connection errors (slack_sdk's retry
+handlers); what is still rate-limited afterwards becomes ``DeliveryError(retry_after=…)`` so the
+outbox tries again later. Errors retrying cannot fix (user gone, token revoked) are permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ports import DeliveryError
+
+RATE_LIMIT_RETRIES = 3
+CONNECTION_RETRIES = 2
+DEFAULT_RETRY_AFTER = 30.0
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive", "channel_not_found", "user_not_found", "user_disabled",
+        "token_revoked", "token_expired", "invalid_auth", "not_authed", "not_in_channel",
+        "is_archived", "cannot_dm_bot", "no_installation", "missing_scope",
+        "team_access_not_granted", "restricted_action", "msg_too_long", "invalid_blocks",
+    }
+)  # fmt: skip
+
+
+def make_client(
+    base_url: str, token: str | None = None, logger: logging.Logger | None = None
+) -> AsyncWebClient:
+    """A Web API client aimed at ``base_url`` (SLACK_API_URL) that rides out 429s and resets."""
+    return aim(AsyncWebClient(token=token, logger=logger), base_url)
+
+
+def aim(client: AsyncWebClient, base_url: str) -> AsyncWebClient:
+    """Point ``client`` at ``base_url`` and give it the retry handlers (bolt copies both into
+    the client it makes for each request)."""
+    client.base_url = base_url if base_url.endswith("/") else base_url + "/"
+    client.retry_handlers = [
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+    ]
+    return client
+
+
+def error_code(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", "")) if isinstance(data, Mapping) else ""
+
+
+def retry_after(headers: Mapping[str, Any]) -> float:
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(raw), 1.0)
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    """``SlackApiError`` -> ``DeliveryError`` with the right retry semantics."""
+    status = getattr(exc.response, "status_code", 0)
+    code = error_code(exc) or f"http_{status}"
+    if status == 429 or code == "ratelimited":
+        wait = retry_after(getattr(exc.response, "headers", {}) or {})
+        return DeliveryError(f"slack: {code}", retry_after=wait)
+    return DeliveryError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
+
+
+class Tokens(Protocol):
+    """Where the bot token of a workspace comes from."""
+
+    async def bot_token(self, team: str) -> str | None: ...
+
+
+class SingleToken:
+    """Single-workspace mode: one bot token (SLACK_BOT_TOKEN) for everything."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    async def bot_token(self, team: str) -> str | None:
+        return self._token
+
+
+class InstalledTokens:
+    """Multi-workspace mode: the token the OAuth install stored for the team."""
+
+    def __init__(self, store: AsyncInstallationStore) -> None:
+        self._store = store
+
+    async def bot_token(self, team: str) -> str | None:
+        bot = await self._store.async_find_bot(enterprise_id=None, team_id=team)
+        if bot is None or not bot.bot_token:
+            return None
+        return str(bot.bot_token)
+
+
+async def open_dm(client: AsyncWebClient, user: str) -> str:
+    """conversations.open: the DM channel between the bot and ``user``."""
+    response = await client.conversations_open(users=user)
+    channel = response.get("channel") or {}
+    return str(channel.get("id") or "")
+
+
+class DmChannels:
+    """DM channel ids from conversations.open (a Tier-3 method), remembered per team and user."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._known: dict[tuple[str, str], str] = {}
+
+    async def channel(self, client: AsyncWebClient, team: str, user: str) -> str:
+        key = (team, user)
+        if key not in self._known:
+            if len(self._known) >= self._size:
+                self._known.pop(next(iter(self._known)))
+            self._known[key] = await open_dm(client, user)
+        return self._known[key]
+
+
+async def post(
+    client: AsyncWebClient, channel: str, message: Mapping[str, Any], thread_ts: str | None = None
+) -> None:
+    """chat.postMessage; joins a public channel once when the bot is not in it yet."""
+    text, blocks = message["text"], message["blocks"]
+    try:
+        await client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+        )
+    except SlackApiError as exc:
+        if error_code(exc) != "not_in_channel" or not channel.startswith("C"):
+            raise
+        await client.conversations_join(channel=channel)
+        await client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+        )
+
+
+async def upload(client: AsyncWebClient, channel: str, path: str, title: str) -> None:
+    """Share a local file (a chart) into the conversation (files.uploadV2)."""
+    await client.files_upload_v2(channel=channel, file=path, title=title)

@@ -1,0 +1,259 @@
+"""The bolt listeners: each acknowledges Slack first, then turns the request into the engine's
+``Inbound``, asks the coach, and answers with Block Kit.
+
+Slash commands and clicks answer through their ``response_url`` (works in any channel, even one
+the bot has not joined); mentions and direct messages with chat.postMessage, refusals in a
+channel as an ephemeral message. A check-in modal is the one place whose answer goes into the
+acknowledgement itself: values the playbook refuses come back as inline ``errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import inbound as slack_in
+from adapters.slack.delivery import DmChannels, error_code, post, upload
+from adapters.slack.outbound import (
+    MAX_BLOCKS,
+    action_kind,
+    clip,
+    images_to_upload,
+    message,
+    to_blocks,
+)
+from adapters.slack.people import Directory
+from adapters.slack.surfaces import (
+    CHECKIN_CALLBACK,
+    CheckinContext,
+    checkin_modal,
+    home_view,
+    read_checkin,
+    role_picker,
+    visible_to_all,
+)
+from bot.catalog import Texts, texts
+from bot.messages import Inbound, PersonRef, Reply
+from bot.services.coach import Coach
+
+log = logging.getLogger("pilot_coach.slack")
+
+Body = dict[str, Any]
+
+
+class Tracker:
+    """Counts listeners still working after their ack, so ``stop`` (and tests) can wait.
+    Errors are left to bolt, which logs them (and answers 500 when nothing was acknowledged)."""
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        self._active += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if not self._active:
+                self._idle.set()
+
+    async def drain(self, seconds: float = 10.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), seconds)
+
+
+class Listeners:
+    def __init__(
+        self, coach: Coach, directory: Directory, tracker: Tracker, dms: DmChannels
+    ) -> None:
+        self.coach = coach
+        self.directory = directory
+        self.tracker = tracker
+        self.dms = dms
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(re.compile(r"^/pilot"))(self.command)
+        app.event("app_mention")(self.mention)
+        app.event("message")(self.direct_message)
+        app.event("app_home_opened")(self.home_opened)
+        app.action(re.compile(r"^pc_"))(self.action)
+        app.view(CHECKIN_CALLBACK)(self.checkin_submitted)
+
+    # ---- helpers ----------------------------------------------------------------------
+    async def _named(self, client: AsyncWebClient, inbound: Inbound) -> Inbound:
+        names = await self.directory.names(client, inbound.workspace, slack_in.people_of(inbound))
+        return slack_in.with_names(inbound, names)
+
+    async def _texts(self, inbound: Inbound) -> Texts:
+        language, _ = await self.coach.metrics_of(inbound)
+        return texts(language)
+
+    async def _render(
+        self, inbound: Inbound, reply: Reply, extra: Sequence[Block] = ()
+    ) -> dict[str, Any]:
+        more = "…"
+        if len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS - len(extra):
+            more = (await self._texts(inbound))("slack.more")
+        return message(reply, extra, more=more)
+
+    async def _extras(self, inbound: Inbound, reply: Reply) -> list[Block]:
+        if reply.problem is None and slack_in.command_name(inbound.text) == "start":
+            return role_picker(await self._texts(inbound))
+        return []
+
+    async def _respond(self, respond: AsyncRespond, inbound: Inbound, replies: list[Reply]) -> None:
+        name = slack_in.command_name(inbound.text)
+        for reply in replies:
+            payload = await self._render(inbound, reply, await self._extras(inbound, reply))
+            kind = "in_channel" if visible_to_all(name, reply) else "ephemeral"
+            await respond(**payload, response_type=kind, replace_original=False)
+
+    async def _say(self, client: AsyncWebClient, inbound: Inbound, replies: list[Reply],
+                   thread_ts: str | None = None) -> None:  # fmt: skip
+        channel = inbound.channel or await self.dms.channel(
+            client, inbound.workspace, inbound.user.id
+        )
+        for reply in replies:
+            payload = await self._render(inbound, reply, await self._extras(inbound, reply))
+            if reply.problem is not None and not inbound.direct:
+                await client.chat_postEphemeral(channel=channel, user=inbound.user.id, **payload)
+                continue
+            await post(client, channel, payload, thread_ts)
+            for image in images_to_upload(reply):
+                await upload(client, channel, image.path, image.alt)
+
+    async def _reply_to_interaction(
+        self, body: Body, client: AsyncWebClient, respond: AsyncRespond, inbound: Inbound,
+        replies: list[Reply],
+    ) -> None:  # fmt: skip
+        if body.get("response_url"):
+            await self._respond(respond, inbound, replies)
+        else:  # the App Home has no response_url: answer in the DM
+            await self._say(client, inbound, replies)
+
+    # ---- listeners ----------------------------------------------------------------------
+    async def command(
+        self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        async with self.tracker.busy():
+            await ack()
+            inbound = await self._named(client, slack_in.from_command(body))
+            if _wants_modal(inbound.text):
+                await self._open_checkin(body, client, respond, inbound)
+                return
+            await self._respond(respond, inbound, await self.coach.handle(inbound))
+
+    async def mention(self, body: Body, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        async with self.tracker.busy():
+            found = slack_in.from_message(body, context.bot_user_id)
+            if found is None:
+                return
+            inbound = await self._named(client, found)
+            replies = await self.coach.handle(inbound)
+            await self._say(client, inbound, replies, (body.get("event") or {}).get("thread_ts"))
+
+    async def direct_message(
+        self, body: Body, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if (body.get("event") or {}).get("channel_type") != "im":
+            return
+        await self.mention(body, client, context)
+
+    async def home_opened(self, body: Body, client: AsyncWebClient) -> None:
+        event = body.get("event") or {}
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        async with self.tracker.busy():
+            team = slack_in.team_of(body)
+            names = await self.directory.names(client, team, [event["user"]])
+            person = PersonRef(id=str(event["user"]), name=names.get(event["user"], ""))
+            reply = await self.coach.home(slack_in.PLATFORM, team, person)
+            await client.views_publish(user_id=person.id, view=home_view(reply))
+
+    async def action(
+        self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:  # fmt: skip
+        async with self.tracker.busy():
+            await ack()
+            if action_kind(str(action.get("action_id") or "")) == "checkin":
+                channel, direct = slack_in.interaction_place(body)
+                probe = Inbound(platform=slack_in.PLATFORM, workspace=slack_in.team_of(body),
+                                channel=channel, user=slack_in.actor(body), text="",
+                                direct=direct)  # fmt: skip
+                await self._open_checkin(body, client, respond, probe)
+                return
+            found = slack_in.from_action(body, action)
+            if found is None:
+                return
+            inbound = await self._named(client, found)
+            replies = await self.coach.handle(inbound)
+            await self._reply_to_interaction(body, client, respond, inbound, replies)
+
+    async def _open_checkin(
+        self, body: Body, client: AsyncWebClient, respond: AsyncRespond, inbound: Inbound
+    ) -> None:
+        language, metrics = await self.coach.metrics_of(inbound)
+        t = texts(language)
+        if not metrics:
+            refusal = Reply(text=t("checkin.no_metrics"), problem="checkin.no_metrics")
+            await self._reply_to_interaction(body, client, respond, inbound, [refusal])
+            return
+        context = CheckinContext(inbound.channel, inbound.direct, tuple(metrics))
+        await client.views_open(trigger_id=body["trigger_id"], view=checkin_modal(t, context))
+
+    async def checkin_submitted(
+        self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
+        async with self.tracker.busy():
+            context = CheckinContext.from_metadata(str(view.get("private_metadata") or ""))
+            probe = slack_in.from_form(body, context.channel, context.direct, "", -1)
+            t = await self._texts(probe)
+            form = read_checkin(t, context, view.get("state") or {})
+            if form.errors:
+                await ack(response_action="errors", errors=form.errors)
+                return
+            done: list[Reply] = []
+            for index, (block_id, text) in enumerate(form.commands):
+                inbound = slack_in.from_form(body, context.channel, context.direct, text, index)
+                replies = await self.coach.handle(inbound)
+                refused = next((r for r in replies if r.problem is not None), None)
+                if refused is not None:
+                    await ack(response_action="errors", errors={block_id: clip(refused.text, 2000)})
+                    break
+                done.extend(replies)
+            else:
+                await ack()
+            if done:
+                await self._confirm(client, probe, done)
+
+    async def _confirm(self, client: AsyncWebClient, probe: Inbound, replies: list[Reply]) -> None:
+        """Check-in confirmations go to the person's DM with the bot."""
+        try:
+            channel = probe.channel if probe.direct and probe.channel.startswith("D") else ""
+            dm = replace(probe, channel=channel, direct=True)
+            await self._say(client, dm, replies)
+        except SlackApiError as exc:
+            log.warning("check-in confirmation not delivered error=%s", error_code(exc))
+
+
+def _wants_modal(text: str) -> bool:
+    """``/pilot checkin`` without a value opens the check-in modal."""
+    return slack_in.command_name(text) == "checkin" and len(text.split()) == 1
