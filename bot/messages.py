@@ -95,8 +95,9 @@ class Actions:
 
 @dataclass(frozen=True)
 class Image:
-    path: str
+    path: str  # a URL, or a file name for ``data``
     alt: str
+    data: str = ""  # base64 PNG, when the image travels with the message (charts)
 
 
 Block = Heading | Paragraph | Fields | BulletList | Actions | Image
@@ -123,7 +124,7 @@ def _block_json(block: Block) -> dict[str, Any]:
         data["buttons"] = [{"label": b.label, "action": b.action, "value": b.value}
                            for b in block.buttons]  # fmt: skip
     elif isinstance(block, Image):
-        data.update(path=block.path, alt=block.alt)
+        data.update(path=block.path, alt=block.alt, data=block.data)
     else:
         data["text"] = block.text
     return data
@@ -138,6 +139,7 @@ class Reply:
     scheduled_for: datetime | None = None  # pilot-local slot of a proactive message
     problem: str | None = None  # catalog key when this reply refuses the input (nothing stored)
     private: bool = False  # only for the person who asked (Slack: ephemeral), e.g. a secret
+    language: str | None = None  # the pilot's language, for texts an adapter adds (buttons)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -167,7 +169,12 @@ class Reply:
         )
         if scheduled is not None and data.get("scheduled_zone"):
             scheduled = scheduled.astimezone(ZoneInfo(data["scheduled_zone"]))
-        return cls(text=data["text"], blocks=tuple(blocks), scheduled_for=scheduled)
+        return cls(
+            text=data["text"],
+            blocks=tuple(blocks),
+            scheduled_for=scheduled,
+            language=data.get("language"),
+        )
 
 
 @dataclass(frozen=True)

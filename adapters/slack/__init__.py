@@ -77,6 +77,7 @@ def build_slack_adapter(
         logger=logger,
         app_token=settings.slack_app_token,
         http_enabled=bool(settings.slack_signing_secret),
+        default_language=settings.pilot_default_language,
     )
 
 

@@ -23,7 +23,7 @@ from adapters.slack.listeners import Tracker
 from adapters.slack.outbound import MAX_BLOCKS, images_to_upload, message, to_blocks
 from adapters.slack.surfaces import is_nudge, with_snooze
 from bot.catalog import texts
-from bot.messages import ConversationRef, Inbound, PersonRef, Reply
+from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
 
@@ -47,6 +47,7 @@ class SlackAdapter:
         logger: logging.Logger,
         app_token: str = "",
         http_enabled: bool = True,
+        default_language: str = "de",
     ) -> None:
         self.bolt = bolt
         self.coach = coach
@@ -57,7 +58,9 @@ class SlackAdapter:
         self.logger = logger
         self.app_token = app_token
         self.http_enabled = http_enabled
+        self.default_language = default_language
         self._socket: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None  # shared by proactive sends
 
     # ---- HTTP ---------------------------------------------------------------------------
     def add_routes(self, web_app: web.Application) -> None:
@@ -97,6 +100,9 @@ class SlackAdapter:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         await self.tracker.drain()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def drain(self, seconds: float = 10.0) -> None:
         """Wait until listeners that already acknowledged Slack have finished their work."""
@@ -110,8 +116,10 @@ class SlackAdapter:
             raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
-        client = make_client(self.api_url, token, self.logger)
-        t = texts(await self._language(ref))
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        client = make_client(self.api_url, token, self.logger, session=self._session)
+        t = texts(reply.language or self.default_language)
         if is_nudge(reply):
             reply = with_snooze(reply, t("slack.snooze"))
         overflow = len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS
@@ -120,21 +128,8 @@ class SlackAdapter:
             channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
             await post(client, channel, payload, ref.extra.get("thread_ts"))
             for image in images_to_upload(reply):
-                await upload(client, channel, image.path, image.alt)
+                await upload(client, channel, image)
         except SlackApiError as exc:
             raise delivery_error(exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"slack: {type(exc).__name__}") from None
-
-    async def _language(self, ref: ConversationRef) -> str:
-        """The language of the pilot this message belongs to (the person's one pilot)."""
-        probe = Inbound(
-            platform=self.platform,
-            workspace=ref.workspace,
-            channel=ref.channel or "",
-            user=PersonRef(id=ref.user or ""),
-            text="",
-            direct=ref.channel is None,
-        )
-        language, _ = await self.coach.metrics_of(probe)
-        return language

@@ -8,10 +8,12 @@ outbox tries again later. Errors retrying cannot fix (user gone, token revoked) 
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -20,6 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.messages import Image
 from bot.ports import DeliveryError
 
 RATE_LIMIT_RETRIES = 3
@@ -36,10 +39,14 @@ PERMANENT_ERRORS = frozenset(
 
 
 def make_client(
-    base_url: str, token: str | None = None, logger: logging.Logger | None = None
+    base_url: str,
+    token: str | None = None,
+    logger: logging.Logger | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
-    """A Web API client aimed at ``base_url`` (SLACK_API_URL) that rides out 429s and resets."""
-    return aim(AsyncWebClient(token=token, logger=logger), base_url)
+    """A Web API client aimed at ``base_url`` (SLACK_API_URL) that rides out 429s and resets;
+    with ``session`` its connections are pooled across calls."""
+    return aim(AsyncWebClient(token=token, logger=logger, session=session), base_url)
 
 
 def aim(client: AsyncWebClient, base_url: str) -> AsyncWebClient:
@@ -149,6 +156,12 @@ async def post(
         )
 
 
-async def upload(client: AsyncWebClient, channel: str, path: str, title: str) -> None:
-    """Share a local file (a chart) into the conversation (files.uploadV2)."""
-    await client.files_upload_v2(channel=channel, file=path, title=title)
+async def upload(client: AsyncWebClient, channel: str, image: Image) -> None:
+    """Share an image that travels with the message (a chart) into the conversation
+    (files.uploadV2); a path without data is a local file."""
+    if image.data:
+        content = base64.b64decode(image.data)
+        await client.files_upload_v2(channel=channel, content=content, filename=image.path,
+                                     title=image.alt)  # fmt: skip
+    else:
+        await client.files_upload_v2(channel=channel, file=image.path, title=image.alt)

@@ -137,7 +137,7 @@ class Listeners:
                 continue
             await post(client, channel, payload, thread_ts)
             for image in images_to_upload(reply):
-                await upload(client, channel, image.path, image.alt)
+                await upload(client, channel, image)
 
     async def _reply_to_interaction(
         self, body: Body, client: AsyncWebClient, respond: AsyncRespond, inbound: Inbound,

@@ -7,6 +7,7 @@ check-in card with the reason shown inline and the refused values kept.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -31,10 +32,10 @@ from adapters.teams.outbound import card_message, chart_data_url, text_message
 from adapters.teams.references import ReferenceStore
 from bot.catalog import texts
 from bot.clock import Clock
-from bot.messages import Actions, ConversationRef, Heading, Inbound, Reply
+from bot.messages import ConversationRef, Inbound, Reply
+from bot.messages import Image as ImageBlock
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
-from bot.services.reply_context import reply_context
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.teams")
@@ -120,16 +121,14 @@ class TeamsTurns:
     async def render(
         self, workspace: str, reply: Reply, *, channel: str | None, user: str | None
     ) -> ActivityJson:
-        """A reply as a card message; results replies get the chart, nudges a Snooze button."""
-        language, chart = self.default_language, None
-        if any(isinstance(b, Heading | Actions) for b in reply.blocks):
-            found = await reply_context(
-                self.uow, self.clock, self.default_language, PLATFORM, workspace,
-                reply=reply, channel=channel, user=user,
-            )  # fmt: skip
-            language = found.language
-            chart = chart_data_url(found.chart_png) if found.chart_png else None
-        return card_message(reply_card(reply, texts(language), chart_url=chart))
+        """A reply as a card message; a results reply's chart is embedded above the text."""
+        language = reply.language or self.default_language
+        chart = next((b.data for b in reply.blocks if isinstance(b, ImageBlock) and b.data), None)
+        chart_url = chart_data_url(base64.b64decode(chart)) if chart else None
+        shown = replace(
+            reply, blocks=tuple(b for b in reply.blocks if not isinstance(b, ImageBlock))
+        )
+        return card_message(reply_card(shown, texts(language), chart_url=chart_url))
 
     async def _render_all(self, inbound: Inbound, replies: list[Reply]) -> list[ActivityJson]:
         """The turn's answers. A private reply asked for in a channel (Teams has no ephemeral

@@ -204,7 +204,8 @@ class Planner:
             self._json[id(reply)] = reply.to_json()
         payload = dict(self._json[id(reply)])
         stamp = Reply(text="", scheduled_for=local_due).to_json()
-        payload.update(scheduled_for=stamp["scheduled_for"], scheduled_zone=stamp["scheduled_zone"])
+        payload.update(scheduled_for=stamp["scheduled_for"], scheduled_zone=stamp["scheduled_zone"],
+                       language=snap.pilot.language)  # fmt: skip
         self._rows.append(
             {
                 "dedupe_key": self._key(snap, person, kind),

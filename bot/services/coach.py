@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import observability
@@ -84,6 +84,7 @@ class Coach:
             else:
                 await savepoint.commit()
                 replies = result
+            replies = [r if r.language else replace(r, language=turn.t.language) for r in replies]
             if turn.pilot is not None and turn.pilot.id is not None:
                 pilot_id = turn.pilot.id
                 assert person.id is not None

@@ -3,8 +3,10 @@ the people credited, their retrospective quotes and the recommended next workflo
 
 from __future__ import annotations
 
+import base64
+
 from bot.catalog import Texts
-from bot.messages import Block, BulletList, Fields, Heading, Paragraph, Reply
+from bot.messages import Block, BulletList, Fields, Heading, Image, Paragraph, Reply
 from bot.services.results import Summary
 from bot.services.views import plain_text, role_lines
 from playbook.results import MetricResult, PilotResults
@@ -53,7 +55,7 @@ def next_text(t: Texts, results: PilotResults) -> str | None:
     return t("results.next", name=candidate.name, hours=hours)
 
 
-def results_reply(t: Texts, summary: Summary) -> Reply:
+def results_reply(t: Texts, summary: Summary, *, chart: bool = True) -> Reply:
     snap, results = summary.snap, summary.results
     channel = snap.pilot.channel_name or snap.pilot.channel_id
     blocks: list[Block] = [Heading(t("results.title", channel=channel))]
@@ -71,7 +73,13 @@ def results_reply(t: Texts, summary: Summary) -> Reply:
     if quotes:
         blocks.append(Heading(t("results.retro")))
         blocks.append(BulletList(tuple(quotes)))
-    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+    if chart and any(m.checkins for m in results.metrics):
+        from bot.chart import chart_png  # matplotlib loads only when a chart is drawn
+
+        png = base64.b64encode(chart_png(snap)).decode("ascii")
+        blocks.append(Image(path="summary.png", alt=t("summary.chart_alt", channel=channel),
+                            data=png))  # fmt: skip
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks), language=t.language)
 
 
 def retro_prompt(t: Texts) -> Reply:
