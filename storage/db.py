@@ -54,13 +54,20 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # WAL lets readers work during a write; NORMAL syncs at checkpoints, not every commit.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def make_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, poolclass=NullPool)
+        # Pooled connections: opening one (and its PRAGMAs) per transaction costs more than
+        # the transaction itself on the dispatcher's hot path.
+        in_memory = target.database in (None, "", ":memory:")
+        pooling = {} if in_memory else {"pool_size": 5, "max_overflow": 10}
+        engine = create_async_engine(target, **pooling)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(target, pool_pre_ping=True)

@@ -7,12 +7,13 @@ block without a commit rolls it back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -300,16 +301,29 @@ class Repository:
         rows = await self.session.exec(select(Workspace).where(col(Workspace.id).in_(list(ids))))
         return {w.id: w for w in rows if w.id is not None}
 
-    async def due_messages(self, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+        """Claim up to ``limit`` due rows: their next attempt moves ``lease`` ahead and their
+        attempts go up by one (PostgreSQL: rows other processes hold are skipped). Core SQL,
+        no ORM objects: this is the dispatcher's hot path."""
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
         query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            sa_select(table.c.id, table.c.pilot_id, table.c.person_id, table.c.kind,
+                      table.c.target, table.c.payload, table.c.attempts)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.due_at, table.c.id)
             .limit(limit)
-        )
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+        )  # fmt: skip
+        connection = await self.session.connection()
+        if connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        return (await self.session.exec(query)).all()
+        rows = [Claimed(*row) for row in await connection.execute(query)]
+        if rows:
+            await connection.execute(
+                update(table)
+                .where(table.c.id.in_([r.id for r in rows]))
+                .values(attempts=table.c.attempts + 1, next_attempt_at=now + lease)
+            )
+        return [replace(r, attempts=r.attempts + 1) for r in rows]
 
     async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]:
         condition: ColumnElement[bool] = (
@@ -402,6 +416,19 @@ class Repository:
         else:
             row.now = now
             self.session.add(row)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row claimed for delivery."""
+
+    id: int
+    pilot_id: int
+    person_id: int | None
+    kind: str
+    target: dict[str, Any]
+    payload: dict[str, Any]
+    attempts: int
 
 
 @dataclass

@@ -9,7 +9,9 @@ chat.postMessage) when the reference names a person, a channel message otherwise
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +19,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import DmChannels, Tokens, delivery_error, make_client, post, upload
 from adapters.slack.listeners import Tracker
@@ -30,6 +33,16 @@ from bot.services.coach import Coach
 EVENTS_PATH = "/slack/events"
 
 log = logging.getLogger("pilot_coach.slack")
+
+
+@functools.lru_cache(maxsize=1024)
+def proactive_payload(reply: Reply, snooze: str, more: str) -> dict[str, Any]:
+    """Block Kit for a proactive message. Cached: the week's nudges of pilots in the same state
+    are the same message, and rendering Block Kit models dominates the cost of a send."""
+    if is_nudge(reply):
+        reply = with_snooze(reply, snooze)
+    overflow = len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS
+    return message(reply, more=more if overflow else "…")
 
 
 class SlackAdapter:
@@ -61,6 +74,7 @@ class SlackAdapter:
         self.default_language = default_language
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None  # shared by proactive sends
+        self._clients: dict[str, AsyncWebClient] = {}
 
     # ---- HTTP ---------------------------------------------------------------------------
     def add_routes(self, web_app: web.Application) -> None:
@@ -95,6 +109,17 @@ class SlackAdapter:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack socket mode connected")
 
+    def _client(self, token: str) -> AsyncWebClient:
+        """One Web API client per bot token, sharing one connection pool."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._clients.clear()
+        client = self._clients.get(token)
+        if client is None:
+            client = make_client(self.api_url, token, self.logger, session=self._session)
+            self._clients[token] = client
+        return client
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
@@ -116,14 +141,9 @@ class SlackAdapter:
             raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        client = make_client(self.api_url, token, self.logger, session=self._session)
+        client = self._client(token)
         t = texts(reply.language or self.default_language)
-        if is_nudge(reply):
-            reply = with_snooze(reply, t("slack.snooze"))
-        overflow = len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS
-        payload = message(reply, more=t("slack.more") if overflow else "…")
+        payload = proactive_payload(reply, t("slack.snooze"), t("slack.more"))
         try:
             channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
             await post(client, channel, payload, ref.extra.get("thread_ts"))

@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -27,7 +26,7 @@ from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
 from bot.ports import ChatAdapter, DeliveryError
-from storage.repositories import UnitOfWorkFactory
+from storage.repositories import Claimed, UnitOfWorkFactory
 from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger("pilot_coach.delivery")
@@ -37,11 +36,11 @@ MAX_ATTEMPTS = 6
 BASE_BACKOFF = timedelta(seconds=30)
 BATCH = 200
 CONCURRENCY = 64
+MAX_UNFLUSHED = 64  # delivered but not yet committed: what a crash could resend
 
 
-async def _to_the_end(coro: Coroutine[Any, Any, None]) -> None:
-    """Await ``coro`` to completion even if the caller is cancelled meanwhile, then re-raise."""
-    task = asyncio.ensure_future(coro)
+async def _to_the_end(task: asyncio.Future[None]) -> None:
+    """Await ``task`` to completion even if the caller is cancelled meanwhile, then re-raise."""
     cancelled = False
     while not task.done():
         try:
@@ -74,43 +73,51 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter()
         self._sent: list[int] = []
         self._wake = asyncio.Event()
+        self._flushed = asyncio.Condition()
 
-    async def claim(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
         async with self.uow() as uow:
-            rows = list(await uow.repo.due_messages(now, limit))
-            if rows:
-                await uow.repo.session.exec(
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id).in_([r.id for r in rows]))
-                    .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE)
-                )
-                await uow.commit()  # the ORM update also raised each loaded row's attempts
+            rows = await uow.repo.claim_due(now, limit, LEASE)
+            await uow.commit()
         return rows
 
     async def dispatch(self, limit: int = BATCH) -> int:
-        """Send what is due now; returns the number of messages delivered."""
+        """Send what is due now; returns the number of messages delivered.
+
+        A claimer keeps a queue of claimed rows topped up while ``CONCURRENCY`` senders work
+        through it, so sending never waits for the slowest message of a batch."""
+        queue: asyncio.Queue[Claimed | None] = asyncio.Queue(maxsize=CONCURRENCY * 2)
         delivered = 0
-        semaphore = asyncio.Semaphore(CONCURRENCY)
 
-        async def one(row: OutboxMessage) -> int:
-            async with semaphore:
-                return await self._deliver(row)
+        async def claimer() -> None:
+            while True:
+                rows = await self.claim(self.clock.now(), limit)
+                for row in rows:
+                    await queue.put(row)
+                if len(rows) < limit:
+                    break
+            for _ in range(CONCURRENCY):
+                await queue.put(None)
 
-        while True:
-            rows = await self.claim(self.clock.now(), limit)
-            if not rows:
-                return delivered
-            flusher = asyncio.create_task(self._flush_forever())
-            try:
-                results = await asyncio.gather(*(one(row) for row in rows))
-            finally:
-                flusher.cancel()
-                await _to_the_end(self._flush())  # even when stopped: record what was sent
-            delivered += sum(results)
-            if len(rows) < limit:
-                return delivered
+        async def sender() -> None:
+            nonlocal delivered
+            while (row := await queue.get()) is not None:
+                sent = await self._deliver(row)
+                delivered += sent
+                queue.task_done()
+            queue.task_done()
 
-    async def _deliver(self, row: OutboxMessage) -> int:
+        done = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_until(done))
+        try:
+            await asyncio.gather(claimer(), *(sender() for _ in range(CONCURRENCY)))
+        finally:
+            done.set()
+            self._wake.set()
+            await _to_the_end(flusher)  # even when stopped: record what was sent
+        return delivered
+
+    async def _deliver(self, row: Claimed) -> int:
         ref = ConversationRef.from_json(row.target)
         adapter = self.adapters.get(ref.platform)
         try:
@@ -124,17 +131,22 @@ class Dispatcher:
         assert row.id is not None
         self._sent.append(row.id)
         self._wake.set()
+        if len(self._sent) >= MAX_UNFLUSHED:  # bound the resend window: let the commit catch up
+            async with self._flushed:
+                await self._flushed.wait_for(lambda: len(self._sent) < MAX_UNFLUSHED)
         observability.SENT.labels(ref.platform, row.kind).inc()
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
 
-    async def _flush_forever(self) -> None:
-        """Group commit: write each success as soon as the previous commit is done."""
-        while True:
+    async def _flush_until(self, done: asyncio.Event) -> None:
+        """Group commit: write each success as soon as the previous commit is done; after
+        ``done``, one last flush."""
+        while not done.is_set():
             await self._wake.wait()
             self._wake.clear()
             await self._flush()
+        await self._flush()
 
     async def _flush(self) -> None:
         ids = list(self._sent)
@@ -149,8 +161,10 @@ class Dispatcher:
             await uow.commit()
         written = set(ids)  # only forget ids once their commit went through
         self._sent = [i for i in self._sent if i not in written]
+        async with self._flushed:
+            self._flushed.notify_all()
 
-    async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
+    async def _failed(self, row: Claimed, exc: DeliveryError) -> None:
         now = self.clock.now()
         # A rate limit (Retry-After) only ever delays: it never parks a message.
         parked = exc.permanent or (exc.retry_after is None and row.attempts >= MAX_ATTEMPTS)

@@ -65,6 +65,8 @@ class Planner:
             for snap in snaps:
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
             added += await self.repo.enqueue_many(self._rows)
+            self._rows = []
+            self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
         return added
 
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:

@@ -203,11 +203,11 @@ async def test_enqueue_the_same_dedupe_key_twice_writes_one_row(uow: UnitOfWorkF
             ("p1:U1:w1:reminder", "other"),
             ("p1:U1:w1:weekly", "first"),
         ]
-        due = await u.repo.due_messages(NOW)
-        assert len(due) == 2
-        assert all(m.status == "pending" and m.attempts == 0 for m in due)
-        assert all(m.due_at == NOW for m in due)
-        assert await u.repo.due_messages(NOW - timedelta(seconds=1)) == []
+        assert await u.repo.claim_due(NOW - timedelta(seconds=1), 10, timedelta(minutes=2)) == []
+        due = await u.repo.claim_due(NOW, 10, timedelta(minutes=2))
+        assert len(due) == 2 and all(m.attempts == 1 for m in due)
+        assert await u.repo.claim_due(NOW, 10, timedelta(minutes=2)) == []  # leased
+        await u.commit()
     assert await count(uow, OutboxMessage) == 2
 
 
