@@ -100,7 +100,16 @@ class Image:
     data: str = ""  # base64 PNG, when the image travels with the message (charts)
 
 
-Block = Heading | Paragraph | Fields | BulletList | Actions | Image
+@dataclass(frozen=True)
+class File:
+    """A document that travels with the message (the HTML one-pager of the results)."""
+
+    name: str
+    mime: str
+    data: str  # base64
+
+
+Block = Heading | Paragraph | Fields | BulletList | Actions | Image | File
 
 _BLOCK_TYPES: dict[str, type[Any]] = {
     "heading": Heading,
@@ -109,6 +118,7 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
     "list": BulletList,
     "actions": Actions,
     "image": Image,
+    "file": File,
 }
 _BLOCK_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
 
@@ -125,6 +135,8 @@ def _block_json(block: Block) -> dict[str, Any]:
                            for b in block.buttons]  # fmt: skip
     elif isinstance(block, Image):
         data.update(path=block.path, alt=block.alt, data=block.data)
+    elif isinstance(block, File):
+        data.update(name=block.name, mime=block.mime, data=block.data)
     else:
         data["text"] = block.text
     return data

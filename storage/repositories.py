@@ -284,6 +284,30 @@ class Repository:
         await connection.execute(insert(OutboxMessage).on_conflict_do_nothing(), list(messages))
         return len(messages)
 
+    async def announce(self, message: dict[str, Any], now: datetime) -> bool:
+        """Queue an announcement: a new row, or the existing one (same pilot and channel) set
+        to go out again with the new content, keeping the id of the message it will update.
+        Returns True when the announcement was posted before."""
+        existing = (
+            await self.session.exec(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == message["dedupe_key"])
+            )
+        ).first()
+        if existing is None:
+            await self.enqueue(message)
+            return False
+        existing.payload, existing.status, existing.attempts = message["payload"], "pending", 0
+        existing.due_at = existing.next_attempt_at = now
+        existing.last_error = ""
+        self.session.add(existing)
+        return existing.message_id is not None
+
+    async def set_message_id(self, outbox_id: int, message_id: str) -> None:
+        await self.session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == outbox_id)
+            .values(message_id=message_id)
+        )  # fmt: skip
+
     async def outbox_keys(self, weeks: dict[int, int]) -> set[str]:
         """Dedupe keys already written for each pilot's given week."""
         if not weeks:
@@ -308,7 +332,7 @@ class Repository:
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
         query = (
             sa_select(table.c.id, table.c.pilot_id, table.c.person_id, table.c.kind,
-                      table.c.target, table.c.payload, table.c.attempts)
+                      table.c.target, table.c.payload, table.c.attempts, table.c.message_id)
             .where(table.c.status == "pending", table.c.next_attempt_at <= now)
             .order_by(table.c.due_at, table.c.id)
             .limit(limit)
@@ -429,6 +453,7 @@ class Claimed:
     target: dict[str, Any]
     payload: dict[str, Any]
     attempts: int
+    message_id: str | None = None
 
 
 @dataclass

@@ -88,6 +88,7 @@ class RecordingAdapter:
     platform: str = "console"
     sent: list[tuple[ConversationRef, Reply]] = field(default_factory=list)
     fail_with: Exception | None = None
+    updated: list[tuple[str, Reply]] = field(default_factory=list)
 
     async def start(self) -> None:
         return None
@@ -95,10 +96,14 @@ class RecordingAdapter:
     async def stop(self) -> None:
         return None
 
-    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((ref, reply))
+        return f"m{len(self.sent)}"
+
+    async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
+        self.updated.append((message_id, reply))
 
     def to(self, user: str) -> list[Reply]:
         return [r for ref, r in self.sent if ref.user == user and ref.channel is None]

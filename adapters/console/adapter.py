@@ -23,6 +23,7 @@ class ConsoleAdapter:
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(highlight=False, soft_wrap=True)
+        self._posted = 0
 
     async def start(self) -> None:
         return None
@@ -30,9 +31,17 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         return None
 
-    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
+        self._posted += 1
+        self._print(ref, reply, "")
+        return f"console-{self._posted}"
+
+    async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
+        self._print(ref, reply, f" (updates {message_id})")
+
+    def _print(self, ref: ConversationRef, reply: Reply, note: str) -> None:
         target = f"@{ref.user}" if ref.user and not ref.channel else f"#{ref.channel}"
-        head = Text(f"→ {target} [{stamp(reply)}]: ", style="magenta")
+        head = Text(f"→ {target} [{stamp(reply)}]{note}: ", style="magenta")
         body = render(reply, indent="    ")
         self.console.print(Text.assemble(head, body[len(body.plain) - len(body.plain.lstrip()) :]))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from bot.messages import Actions, BulletList, Fields, Heading, Image, Paragraph, Reply
+from bot.messages import Actions, BulletList, Fields, File, Heading, Image, Paragraph, Reply
 
 
 def render(reply: Reply, indent: str = "  ") -> Text:
@@ -28,6 +28,8 @@ def render(reply: Reply, indent: str = "  ") -> Text:
             out.append(f"{indent}{labels}\n", style="dim")
         elif isinstance(block, Image):
             out.append(f"{indent}({block.alt}: {block.path})\n", style="dim")
+        elif isinstance(block, File):
+            out.append(f"{indent}(attached: {block.name})\n", style="dim")
     out.rstrip()
     return out
 

@@ -21,12 +21,20 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.delivery import DmChannels, Tokens, delivery_error, make_client, post, upload
+from adapters.slack.delivery import (
+    DmChannels,
+    Tokens,
+    attach,
+    delivery_error,
+    make_client,
+    post,
+    upload,
+)
 from adapters.slack.listeners import Tracker
 from adapters.slack.outbound import MAX_BLOCKS, images_to_upload, message, to_blocks
 from adapters.slack.surfaces import is_nudge, with_snooze
 from bot.catalog import texts
-from bot.messages import ConversationRef, Reply
+from bot.messages import ConversationRef, File, Reply
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
 
@@ -135,21 +143,38 @@ class SlackAdapter:
         await self.tracker.drain(seconds)
 
     # ---- proactive messages -------------------------------------------------------------
-    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
+        client, payload = await self._prepare(ref, reply)
+        try:
+            channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
+            ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
+            for image in images_to_upload(reply):
+                await upload(client, channel, image)
+            for file in (b for b in reply.blocks if isinstance(b, File)):
+                await attach(client, channel, file)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+        return f"{channel}/{ts}" if ts else None
+
+    async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
+        """chat.update of a message ``send`` posted (id ``channel/ts``); files stay as posted."""
+        client, payload = await self._prepare(ref, reply)
+        channel, _, ts = message_id.partition("/")
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=payload["text"],
+                                     blocks=payload["blocks"])  # fmt: skip
+        except SlackApiError as exc:
+            raise delivery_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+
+    async def _prepare(self, ref: ConversationRef, reply: Reply) -> tuple[AsyncWebClient, Any]:
         token = await self.tokens.bot_token(ref.workspace)
         if not token:
             raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
-        client = self._client(token)
         t = texts(reply.language or self.default_language)
-        payload = proactive_payload(reply, t("slack.snooze"), t("slack.more"))
-        try:
-            channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
-            await post(client, channel, payload, ref.extra.get("thread_ts"))
-            for image in images_to_upload(reply):
-                await upload(client, channel, image)
-        except SlackApiError as exc:
-            raise delivery_error(exc) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+        return self._client(token), proactive_payload(reply, t("slack.snooze"), t("slack.more"))

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import Image
+from bot.messages import File, Image
 from bot.ports import DeliveryError
 
 RATE_LIMIT_RETRIES = 3
@@ -140,20 +140,29 @@ class DmChannels:
 
 async def post(
     client: AsyncWebClient, channel: str, message: Mapping[str, Any], thread_ts: str | None = None
-) -> None:
-    """chat.postMessage; joins a public channel once when the bot is not in it yet."""
+) -> str | None:
+    """chat.postMessage; joins a public channel once when the bot is not in it yet. Returns
+    the message's ``ts`` (its id for chat.update)."""
     text, blocks = message["text"], message["blocks"]
     try:
-        await client.chat_postMessage(
+        response = await client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
     except SlackApiError as exc:
         if error_code(exc) != "not_in_channel" or not channel.startswith("C"):
             raise
         await client.conversations_join(channel=channel)
-        await client.chat_postMessage(
+        response = await client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
+    ts = response.get("ts")
+    return str(ts) if ts else None
+
+
+async def attach(client: AsyncWebClient, channel: str, file: File) -> None:
+    """Share a document that travels with the message (the HTML one-pager)."""
+    await client.files_upload_v2(channel=channel, content=base64.b64decode(file.data),
+                                 filename=file.name, title=file.name)  # fmt: skip
 
 
 async def upload(client: AsyncWebClient, channel: str, image: Image) -> None:

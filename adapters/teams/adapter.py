@@ -88,12 +88,12 @@ class TeamsAdapter:
     async def messages(self, request: web.Request) -> web.Response:
         return await self.connector.handle(request)
 
-    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
         """Deliver ``reply``; a busy connector delays it (backing off per conversation when the
-        connector names no Retry-After) but never drops it."""
+        connector names no Retry-After) but never drops it. Returns the activity id."""
         target = (ref.workspace, ref.channel or ref.user or "")
         try:
-            await self._send(ref, reply)
+            posted = await self._send(ref, reply)
         except ConnectorBusy as exc:
             strikes = self._strikes.get(target, 0) + 1
             self._strikes[target] = strikes
@@ -101,16 +101,26 @@ class TeamsAdapter:
                 exc.retry_after = min(BACKOFF_BASE * 2 ** (strikes - 1), BACKOFF_CAP)
             raise
         self._strikes.pop(target, None)
+        return posted[0] if posted else None
 
-    async def _send(self, ref: ConversationRef, reply: Reply) -> None:
+    async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
+        """Replace a channel message posted before (a re-announcement of the results)."""
+        if not ref.channel:
+            raise DeliveryError("teams: only channel messages are updated", permanent=True)
+        reference = await self.refs.channel(ref.workspace, ref.channel)
+        if reference is None:
+            raise DeliveryError(f"no Teams conversation reference for channel {ref.channel}")
+        activity = await self.turns.render(ref.workspace, reply, channel=ref.channel, user=None)
+        await self.connector.update(reference, message_id, activity)
+
+    async def _send(self, ref: ConversationRef, reply: Reply) -> list[str]:
         activity = await self.turns.render(ref.workspace, reply, channel=ref.channel,
                                            user=ref.user)  # fmt: skip
         if ref.channel:
             reference = await self.refs.channel(ref.workspace, ref.channel)
             if reference is None:
                 raise DeliveryError(f"no Teams conversation reference for channel {ref.channel}")
-            await self.connector.send(reference, [activity])
-            return
+            return await self.connector.send(reference, [activity])
         if not ref.user:
             raise DeliveryError("no channel or user to send to", permanent=True)
         key = (ref.workspace, ref.user)
@@ -123,4 +133,4 @@ class TeamsAdapter:
                 reference = await self.connector.open_personal_chat(route.reference)
                 await self.refs.save_personal(ref.workspace, ref.user, reference)
                 log.info("teams 1:1 chat opened tenant=%s user=%s", ref.workspace, ref.user)
-        await self.connector.send(reference, [activity])
+        return await self.connector.send(reference, [activity])

@@ -76,9 +76,13 @@ def _raw(context: TurnContext) -> ActivityJson:
     return raw if raw is not None else dict(context.activity.serialize())
 
 
-async def _post_all(context: TurnContext, activities: Sequence[ActivityJson]) -> None:
+async def _post_all(context: TurnContext, activities: Sequence[ActivityJson]) -> list[str]:
+    ids = []
     for activity in activities:
-        await context.send_activity(Activity().deserialize(activity))
+        response = await context.send_activity(Activity().deserialize(activity))
+        if response is not None and getattr(response, "id", None):
+            ids.append(str(response.id))
+    return ids
 
 
 class _PilotBot(ActivityHandler):  # type: ignore[misc]
@@ -154,12 +158,34 @@ class BotFrameworkConnector:
             log.warning("could not tell the user about the failure: %s", type(exc).__name__)
 
     # ---- outbound ---------------------------------------------------------------------
-    async def send(self, reference: ReferenceJson, activities: Sequence[ActivityJson]) -> None:
+    async def send(self, reference: ReferenceJson, activities: Sequence[ActivityJson]) -> list[str]:
         failures: list[Exception] = []
-        callback = _poster(activities, failures)
+        posted: list[str] = []
+        callback = _poster(activities, failures, posted)
         ref = ConversationReference().deserialize(reference)
         await _delivering(
             self._adapter.continue_conversation(ref, callback, self.credentials.app_id)
+        )
+        if failures:
+            raise delivery_error(failures[0])
+        return posted
+
+    async def update(
+        self, reference: ReferenceJson, activity_id: str, activity: ActivityJson
+    ) -> None:
+        failures: list[Exception] = []
+
+        async def replace_it(context: TurnContext) -> None:
+            try:
+                await context.update_activity(
+                    Activity().deserialize({**activity, "id": activity_id})
+                )
+            except Exception as exc:
+                failures.append(exc)
+
+        ref = ConversationReference().deserialize(reference)
+        await _delivering(
+            self._adapter.continue_conversation(ref, replace_it, self.credentials.app_id)
         )
         if failures:
             raise delivery_error(failures[0])
@@ -189,13 +215,13 @@ class BotFrameworkConnector:
 
 
 def _poster(
-    activities: Sequence[ActivityJson], failures: list[Exception]
+    activities: Sequence[ActivityJson], failures: list[Exception], posted: list[str]
 ) -> Callable[[TurnContext], Awaitable[None]]:
     """A proactive turn's callback; failures are kept for the caller, not on_turn_error."""
 
     async def post(context: TurnContext) -> None:
         try:
-            await _post_all(context, activities)
+            posted.extend(await _post_all(context, activities))
         except Exception as exc:
             failures.append(exc)
 

@@ -63,8 +63,14 @@ class BotConnector(Protocol):
         connector was built with, and answer it (401 when the request is not authenticated)."""
         ...
 
-    async def send(self, reference: ReferenceJson, activities: Sequence[ActivityJson]) -> None:
-        """Proactively post ``activities`` into the referenced conversation."""
+    async def send(self, reference: ReferenceJson, activities: Sequence[ActivityJson]) -> list[str]:
+        """Proactively post ``activities`` into the referenced conversation; returns their ids."""
+        ...
+
+    async def update(
+        self, reference: ReferenceJson, activity_id: str, activity: ActivityJson
+    ) -> None:
+        """Replace the activity ``activity_id`` posted before in the referenced conversation."""
         ...
 
     async def open_personal_chat(self, seed: ReferenceJson) -> ReferenceJson:

@@ -41,7 +41,7 @@ from storage.repositories import UnitOfWorkFactory
 log = logging.getLogger("pilot_coach.teams")
 
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-PrivateSender = Callable[[ConversationRef, Reply], Awaitable[None]]
+PrivateSender = Callable[[ConversationRef, Reply], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,15 @@ class Dispatcher:
             if adapter is None:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
             await self.limiter.acquire(ref.platform, ref.workspace)
-            await adapter.send(ref, Reply.from_json(row.payload))
+            reply = Reply.from_json(row.payload)
+            if row.message_id:  # a re-announcement: replace the message posted before
+                await adapter.update(ref, row.message_id, reply)
+            else:
+                posted = await adapter.send(ref, reply)
+                if posted and row.kind == "announce":
+                    async with self.uow() as uow:
+                        await uow.repo.set_message_id(row.id, posted)
+                        await uow.commit()
         except DeliveryError as exc:
             await self._failed(row, exc)
             return 0

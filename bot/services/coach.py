@@ -30,8 +30,6 @@ from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
 
-NOT_YET = (cmd.Announce,)
-
 
 @dataclass(frozen=True)
 class PilotDefaults:
@@ -148,8 +146,6 @@ class Coach:
         pilot = turn.pilot
         if pilot is None or pilot.status != "open":
             return Problem("pilot.none")
-        if isinstance(parsed, NOT_YET):
-            return Problem("command.not_available")
         snap = await load_snapshot(turn.repo, pilot, turn.now)
         action = _ACTIONS.get(type(parsed))
         champion_exists = Role.CHAMPION in snap.owners
@@ -234,6 +230,7 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.MetricToken: cycle.metric_token,
     cmd.NextCycle: cycle.next_cycle,
     cmd.Forget: cycle.forget_person,
+    cmd.Announce: cycle.announce,
 }
 
 _ACTIONS: dict[type, Action] = {
@@ -247,4 +244,5 @@ _ACTIONS: dict[type, Action] = {
     cmd.MetricToken: Action.METRIC_TOKEN,
     cmd.NextCycle: Action.NEXT_CYCLE,
     cmd.Forget: Action.FORGET,
+    cmd.Announce: Action.ANNOUNCE,
 }

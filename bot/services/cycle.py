@@ -3,13 +3,17 @@ automation tools, and the next 90-day cycle with the same roles."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
 from typing import Any
 
-from bot.messages import Paragraph, Reply
+from bot.chart import chart_png
+from bot.messages import ConversationRef, File, Paragraph, Reply
+from bot.report import summary_html
 from bot.services import views
 from bot.services.handlers import Result, Turn, resolve
 from bot.services.privacy import anonymous_name, forget
@@ -91,3 +95,42 @@ async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Resul
     label = anonymous_name(person.id)
     await forget(turn.repo, person, turn.now)
     return [views.text_reply(turn.t("forget.done", name=label))]
+
+
+async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
+    """Post the results summary channel-wide: chart, headline facts and the HTML one-pager.
+    Announcing again in the same channel updates that message instead of posting twice."""
+    workspace = await turn.repo.workspace_by_id(snap.pilot.workspace_id)
+    assert workspace is not None
+    channel = channel_of(parsed.channel) or snap.pilot.channel_id
+    summary = await load_summary(turn.repo, snap)
+    png = await asyncio.to_thread(chart_png, snap)
+    reply = results_reply(turn.t, summary, png=png)
+    html = base64.b64encode(summary_html(summary, png).encode("utf-8")).decode("ascii")
+    blocks = (*reply.blocks, File(name="summary.html", mime="text/html", data=html))
+    payload = Reply(text=reply.text, blocks=blocks, language=turn.t.language,
+                    scheduled_for=turn.now.astimezone(snap.schedule.tz))  # fmt: skip
+    ref = ConversationRef(platform=workspace.platform, workspace=workspace.external_id,
+                          channel=channel)  # fmt: skip
+    again = await turn.repo.announce(
+        {"dedupe_key": f"{snap.pilot_id}:#{channel}:0:announce", "pilot_id": snap.pilot_id,
+         "person_id": None, "week": snap.week, "kind": "announce", "target": ref.to_json(),
+         "payload": payload.to_json(), "due_at": turn.now, "next_attempt_at": turn.now},
+        turn.now,
+    )  # fmt: skip
+    key = "announce.updated" if again else "announce.queued"
+    return [
+        views.text_reply(
+            turn.t(key, channel=parsed.channel or "#" + (snap.pilot.channel_name or channel))
+        )
+    ]
+
+
+def channel_of(token: str | None) -> str | None:
+    """``<#C123|general>`` (Slack) -> ``C123``; ``#general`` -> ``general``."""
+    if not token:
+        return None
+    token = token.strip()
+    if token.startswith("<#") and token.endswith(">"):
+        return token[2:-1].split("|", 1)[0] or None
+    return token.lstrip("#") or None

@@ -55,7 +55,9 @@ def next_text(t: Texts, results: PilotResults) -> str | None:
     return t("results.next", name=candidate.name, hours=hours)
 
 
-def results_reply(t: Texts, summary: Summary, *, chart: bool = True) -> Reply:
+def results_reply(
+    t: Texts, summary: Summary, *, chart: bool = True, png: bytes | None = None
+) -> Reply:
     snap, results = summary.snap, summary.results
     channel = snap.pilot.channel_name or snap.pilot.channel_id
     blocks: list[Block] = [Heading(t("results.title", channel=channel))]
@@ -74,11 +76,12 @@ def results_reply(t: Texts, summary: Summary, *, chart: bool = True) -> Reply:
         blocks.append(Heading(t("results.retro")))
         blocks.append(BulletList(tuple(quotes)))
     if chart and any(m.checkins for m in results.metrics):
-        from bot.chart import chart_png  # matplotlib loads only when a chart is drawn
+        if png is None:
+            from bot.chart import chart_png  # matplotlib loads only when a chart is drawn
 
-        png = base64.b64encode(chart_png(snap)).decode("ascii")
+            png = chart_png(snap)
         blocks.append(Image(path="summary.png", alt=t("summary.chart_alt", channel=channel),
-                            data=png))  # fmt: skip
+                            data=base64.b64encode(png).decode("ascii")))  # fmt: skip
     return Reply(text=plain_text(blocks), blocks=tuple(blocks), language=t.language)
 
 

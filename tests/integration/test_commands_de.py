@@ -434,19 +434,15 @@ async def test_hilfe_und_unbekannter_befehl(harness_de: Harness) -> None:
     "text",
     ["verkünden", "verkuenden #allgemein", "announce", "announce #general"],
 )  # fmt: skip
-async def test_befehle_nicht_in_dieser_version(harness_de: Harness, text: str) -> None:
+async def test_verkuenden_nur_durch_den_champion(harness_de: Harness, text: str) -> None:
     h = harness_de
     await cs.team(h)
     await h.say("zed", "stand")
     everything = (*cs.DOMAIN_TABLES, Person)
     before = await cs.state(h, everything)
-    for user in ("clara", "zed"):
-        assert await h.say(user, text) == (
-            "Dieser Befehl ist in dieser Version von Pilot Coach noch nicht verfügbar."
-        )
+    assert await h.say("zed", text) == "Das darf in diesem Pilot nur: Champion."
     assert await cs.state(h, everything) == before
-    p = await cs.the_pilot(h)
-    assert (p.status, p.cycle) == ("open", 1)
+    assert (await h.say("clara", text)).startswith("Die Ergebnisse gehen jetzt an #")
 
 
 # ---- English keywords in a German pilot -------------------------------------------------------

@@ -181,6 +181,13 @@ class FakeSlack:
                 return {"ok": True, "message_ts": ts}
             return {"ok": True, "channel": args["channel"], "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts}}  # fmt: skip
+        if method == "chat.update":
+            problem = _check_message(args)
+            if problem:
+                return {"ok": False, "error": problem}
+            if not args.get("ts") or not args.get("channel"):
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
         if method == "conversations.open":
             user = str(args.get("users", "")).split(",")[0]
             if user not in self.users:

@@ -87,6 +87,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._send)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -130,6 +131,15 @@ class FakeConnector:
         reply_to = request.match_info.get("reply_to")
         self.calls.append(Call("send", conversation, body, reply_to))
         return web.json_response({"id": f"1799{len(self.calls):09d}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        failed = self._failure(request)
+        if failed is not None:
+            return failed
+        body = await request.json()
+        conversation = request.match_info["conversation"]
+        self.calls.append(Call("update", conversation, body, request.match_info["activity"]))
+        return web.json_response({"id": request.match_info["activity"]}, status=200)
 
     # ---- queries ---------------------------------------------------------------------------
     def sent(self) -> list[Call]:
