@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 import httpx
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.settings import Settings
@@ -72,6 +73,12 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
     if oauth and not (settings.slack_client_secret and settings.slack_state_secret):
         checks.append(Check("slack", "fail", "OAuth needs SLACK_CLIENT_SECRET and "
                                              "SLACK_STATE_SECRET too"))  # fmt: skip
+    if oauth:
+        try:
+            Fernet(settings.pilot_secret_key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            reason = "PILOT_SECRET_KEY must be a Fernet key: installed workspaces' tokens are "
+            checks.append(Check("slack", "fail", reason + "encrypted with it"))
     if settings.slack_bot_token:
         url = settings.slack_api_url.rstrip("/") + "/auth.test"
         try:

@@ -1,21 +1,28 @@
 """Multi-workspace installs: the OAuth settings, the installations kept in our database
-(slack_sdk's SQLAlchemy store on our engine; tables created by the Alembic migration
-``0002``), and the logger every Slack component gets, which never lets a token through.
+(slack_sdk's SQLAlchemy store on our engine; tables created by the Alembic migration ``0003``;
+tokens encrypted with PILOT_SECRET_KEY), and the logger every Slack component gets, which never
+lets a token through.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+from typing import Any, TypeVar
 
+from cryptography.fernet import Fernet
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+
+T = TypeVar("T", Bot, Installation)
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -65,23 +72,79 @@ def sdk_logger() -> logging.Logger:
     return logging.getLogger(REDACTED_LOGGERS[0])
 
 
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+ENCRYPTED = "fernet:"
+
+
+class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's SQLAlchemy store with every token encrypted at rest (Fernet, with the key
+    from PILOT_SECRET_KEY): a database dump or backup holds no usable token."""
+
+    def __init__(self, fernet: Fernet, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fernet = fernet
+
+    def _sealed(self, item: T) -> T:
+        item = copy.copy(item)
+        for name in TOKEN_FIELDS:
+            value = getattr(item, name, None)
+            if isinstance(value, str) and value and not value.startswith(ENCRYPTED):
+                token = self.fernet.encrypt(value.encode("utf-8")).decode("ascii")
+                setattr(item, name, ENCRYPTED + token)
+        return item
+
+    def _opened(self, item: T) -> T:
+        for name in TOKEN_FIELDS:
+            value = getattr(item, name, None)
+            if isinstance(value, str) and value.startswith(ENCRYPTED):
+                token = self.fernet.decrypt(value[len(ENCRYPTED) :].encode("ascii"))
+                setattr(item, name, token.decode("utf-8"))
+        return item
+
+    async def async_save(self, installation: Installation) -> None:
+        await super().async_save(self._sealed(installation))
+
+    async def async_save_bot(self, bot: Bot) -> None:
+        await super().async_save_bot(self._sealed(bot))
+
+    async def async_find_bot(self, **kwargs: Any) -> Bot | None:
+        found = await super().async_find_bot(**kwargs)
+        return self._opened(found) if found is not None else None
+
+    async def async_find_installation(self, **kwargs: Any) -> Installation | None:
+        found = await super().async_find_installation(**kwargs)
+        return self._opened(found) if found is not None else None
+
+
+def fernet_of(settings: Settings) -> Fernet:
+    """The key that encrypts tokens at rest; OAuth mode cannot run without it."""
+    if not settings.pilot_secret_key:
+        raise SettingsError(
+            "PILOT_SECRET_KEY: needed to encrypt Slack tokens at rest in OAuth mode (create one "
+            'with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())")'
+        )
+    try:
+        return Fernet(settings.pilot_secret_key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise SettingsError(
+            "PILOT_SECRET_KEY: not a Fernet key (32 url-safe base64 bytes)"
+        ) from None
+
+
 def installation_store(
     settings: Settings, engine: AsyncEngine, logger: logging.Logger
 ) -> AsyncSQLAlchemyInstallationStore:
-    return AsyncSQLAlchemyInstallationStore(
-        client_id=settings.slack_client_id, engine=engine, logger=logger
+    return EncryptedInstallationStore(
+        fernet_of(settings), client_id=settings.slack_client_id, engine=engine, logger=logger
     )
 
 
 def state_store(
     settings: Settings, engine: AsyncEngine, logger: logging.Logger
 ) -> AsyncOAuthStateStore:
-    """Signed, self-contained states with SLACK_STATE_SECRET; else one-time states in the DB."""
-    if settings.slack_state_secret:
-        return StatelessOAuthStateStore(
-            expiration_seconds=STATE_SECONDS, signing_secret=settings.slack_state_secret,
-            logger=logger,
-        )  # fmt: skip
+    """OAuth states kept in the database: each is consumed on use (single-use) and expires
+    after 10 minutes. (A signed, stateless state could be replayed within its lifetime.)"""
     return AsyncSQLAlchemyOAuthStateStore(
         expiration_seconds=STATE_SECONDS, engine=engine, logger=logger
     )

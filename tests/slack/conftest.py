@@ -23,6 +23,9 @@ TOKEN = "xoxb-1111-2222-single"
 PEOPLE = {"UCLARA01": "Clara", "UOLAF002": "Olaf", "UINES003": "Ines", "UMARC004": "Marc"}
 
 
+SECRET_KEY = "q2ZbJ8xX2vXr9J6c1kQm0Jk8o4kzq9a7Vw3cW8bPq1o="  # a Fernet key for the tests
+
+
 def slack_settings(url: str, api_url: str, **extra: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": url,
@@ -37,6 +40,7 @@ def slack_settings(url: str, api_url: str, **extra: Any) -> Settings:
         "slack_client_secret": "",
         "slack_state_secret": "",
         "slack_api_url": api_url,
+        "pilot_secret_key": SECRET_KEY,
     }
     values.update(extra)
     return Settings(**values)

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from adapters.slack.installations import fernet_of
+from bot import backup
 from storage.tables import Checkin, Pilot, RoleAssignment, TaskState
 from tests.slack.conftest import running, slack_settings
 from tests.slack.fake_slack import FakeSlack
@@ -123,6 +125,34 @@ async def test_two_workspaces_install_and_never_see_each_others_pilot(
 
     for secret in (TOKEN_A, TOKEN_B, "client-secret-xyz"):
         assert secret not in caplog.text
+
+    # the tokens are encrypted at rest: no dump of the database holds them
+    dump = await backup.dump(w.app.settings)
+    assert "xoxb-" not in dump and "fernet:" in dump
+
+
+async def test_oauth_state_is_single_use(oauth_world: SlackWorld) -> None:
+    w = oauth_world
+    async with w.session.get(f"{w.url}/slack/install") as page:
+        html = await page.text()
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+    state = re.search(r"state=([^&\"']+)", html)
+    assert state is not None
+    url = f"{w.url}/slack/oauth_redirect?code=code-a&state={state.group(1)}"
+    async with w.session.get(url, headers={"Cookie": cookie}) as first:
+        assert first.status == 200
+    async with w.session.get(url, headers={"Cookie": cookie}) as replay:
+        assert replay.status != 200  # the state was consumed
+    assert len(w.fake.of("oauth.v2.access")) == 1
+
+
+def test_oauth_mode_needs_a_secret_key(sqlite_url: str) -> None:
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="PILOT_SECRET_KEY"):
+        fernet_of(slack_settings(sqlite_url, "http://127.0.0.1:9/api/", pilot_secret_key=""))
+    with pytest.raises(SettingsError, match="not a Fernet key"):
+        fernet_of(slack_settings(sqlite_url, "http://127.0.0.1:9/api/", pilot_secret_key="x"))
 
 
 async def test_a_workspace_without_installation_is_not_served(oauth_world: SlackWorld) -> None:
