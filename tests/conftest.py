@@ -13,12 +13,14 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 from sqlalchemy import create_engine, text
 
 from bot import logs
 from bot.app import App, build_app
 from bot.clock import SimulatedClock
 from bot.messages import ConversationRef, Inbound, PersonRef, Reply
+from bot.server import build_web_app
 from bot.settings import Settings
 from storage.db import sync_url, upgrade
 
@@ -139,13 +141,7 @@ class Harness:
 
     async def advance_to(self, when: datetime) -> None:
         """Move the clock the way the console does: stop at every due moment and tick."""
-        while True:
-            upcoming = await self.app.scheduler.next_due_after(self.clock.now())
-            step = upcoming if upcoming is not None and upcoming <= when else when
-            self.clock.set(step)
-            await self.app.scheduler.tick()
-            if step >= when:
-                return
+        await self.app.scheduler.run_until(self.clock, when)
 
 
 def make_settings(url: str, language: str = "en") -> Settings:
@@ -174,3 +170,15 @@ async def harness_de(db_url: str) -> AsyncIterator[Harness]:
     app = build_app(make_settings(db_url, "de"), clock=clock, adapters={"console": adapter})
     yield Harness(app=app, clock=clock, adapter=adapter)
     await app.close()
+
+
+@pytest.fixture
+async def server(harness: Harness) -> AsyncIterator[str]:
+    """The real HTTP app of ``harness`` on a free local port; yields its base URL."""
+    runner = web.AppRunner(build_web_app(harness.app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()

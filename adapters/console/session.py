@@ -90,13 +90,7 @@ class ConsoleSession:
             )
 
     async def advance(self, target: datetime) -> None:
-        while True:
-            upcoming = await self.scheduler.next_due_after(self.clock.now())
-            step = upcoming if upcoming is not None and upcoming <= target else target
-            self.clock.set(step)
-            await self.scheduler.tick()
-            if step >= target:
-                break
+        await self.scheduler.run_until(self.clock, target)
         await self.save_clock(self.clock.now())
         self.adapter.say(f"  ⏱ {await self.local_now()}", style="dim")
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import observability
-from bot.clock import Clock
+from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import Planner, next_slot_after
 from bot.services.privacy import expire_free_text
@@ -81,6 +81,17 @@ class NudgeScheduler:
             retry = [m.next_attempt_at for m in await uow.repo.outbox() if m.status == "pending"]
             times.extend(t for t in retry if t > now)
         return min(times) if times else None
+
+    async def run_until(self, clock: SimulatedClock, target: datetime) -> None:
+        """Move a simulated clock to ``target``, stopping at every moment that has work and
+        ticking there: what the periodic job would have done in real time."""
+        while True:
+            upcoming = await self.next_due_after(clock.now())
+            step = upcoming if upcoming is not None and upcoming <= target else target
+            clock.set(step)
+            await self.tick()
+            if step >= target:
+                return
 
     def start(self) -> None:
         self._aps = AsyncIOScheduler(timezone="UTC")

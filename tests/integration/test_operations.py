@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,17 +38,6 @@ async def _pilot(h: Harness) -> None:
     await h.say("olafsson", "done list-candidates Olafsson's list")
     await h.say("olafsson", "retro 1 Olafsson liked it")
     await h.app.scheduler.tick()
-
-
-@pytest.fixture
-async def server(harness: Harness) -> AsyncIterator[str]:
-    runner = web.AppRunner(build_web_app(harness.app), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
 
 
 def _value(metrics: str, name: str, **labels: str) -> float:

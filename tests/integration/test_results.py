@@ -4,18 +4,14 @@ metric push route on the real HTTP server, the HTML one-pager."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import aiohttp
-import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.messages import Inbound, PersonRef
 from bot.report import write_summary
-from bot.server import build_web_app
 from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
 from storage.tables import Checkin, Pilot
@@ -82,17 +78,6 @@ async def test_next_cycle_carries_roles_and_remaining_candidates(harness: Harnes
         assert [(p.cycle, p.status) for p in pilots] == [(1, "closed"), (2, "open")]
         old = await load_snapshot(uow.repo, pilots[0], h.clock.now())
         assert old.chosen is not None and old.chosen.name == "Triage"  # still readable
-
-
-@pytest.fixture
-async def server(harness: Harness) -> AsyncIterator[str]:
-    runner = web.AppRunner(build_web_app(harness.app), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
 
 
 async def _token(h: Harness) -> str:

@@ -195,10 +195,4 @@ class SlackWorld:
     # ---- time ---------------------------------------------------------------------------
     async def advance_to(self, when: datetime) -> None:
         """Move the simulated clock like ``pilot-coach console`` does, ticking the scheduler."""
-        while True:
-            upcoming = await self.app.scheduler.next_due_after(self.clock.now())
-            step = upcoming if upcoming is not None and upcoming <= when else when
-            self.clock.set(step)
-            await self.app.scheduler.tick()
-            if step >= when:
-                return
+        await self.app.scheduler.run_until(self.clock, when)

@@ -40,13 +40,7 @@ class TeamsServer:
 
     async def advance_to(self, when: datetime) -> None:
         """Move the clock like the console does: stop at every due moment and tick."""
-        while True:
-            upcoming = await self.app.scheduler.next_due_after(self.clock.now())
-            step = upcoming if upcoming is not None and upcoming <= when else when
-            self.clock.set(step)
-            await self.app.scheduler.tick()
-            if step >= when:
-                return
+        await self.app.scheduler.run_until(self.clock, when)
 
     async def close(self) -> None:
         await self.runner.cleanup()
