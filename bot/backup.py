@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.app import build_app
 from bot.services.privacy import forget, personal_data
 from bot.settings import Settings
-from storage.db import head_revision, schema_is_current
+from storage.db import head_revision, require_current
 
 FORMAT = "pilot-coach-dump"
 VERSION = 1
@@ -56,8 +56,7 @@ def _typed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ensure_current(settings: Settings) -> None:
-    if not schema_is_current(settings.database_url):
-        raise BackupError("the database schema is not up to date: run pilot-coach db upgrade")
+    require_current(settings.database_url)
 
 
 async def dump(settings: Settings) -> str:

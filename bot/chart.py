@@ -31,9 +31,10 @@ def chart_png(snap: Snapshot) -> bytes:
         ax.set_ylabel(m.unit)
         ax.set_xlim(0.5, LAST_WEEK + 0.5)
         ax.set_xticks(range(1, LAST_WEEK + 1))
-        ax.set_ylim(bottom=0)
+        top = max([*view.values, m.baseline, m.target or 0.0])
+        ax.set_ylim(0, top * 1.15 or 1)  # room above the baseline, which is often the top
         ax.grid(alpha=0.3)
-        ax.legend(loc="best")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
     if not shown:
         fig.text(0.5, 0.5, t("results.not_enough_data"), ha="center")
     fig.tight_layout()

@@ -152,7 +152,9 @@ def db_upgrade() -> None:
             raise
         typer.echo(f"error: {_one_line(exc)}", err=True)
         raise typer.Exit(1) from None
-    typer.echo("database schema is up to date")
+    from storage.db import head_revision
+
+    typer.echo(f"database schema is at the newest version ({head_revision()})")
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from bot.report import checkins_csv, summary_markdown
 from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
 from bot.settings import Settings
-from storage.db import schema_is_current
+from storage.db import require_current
 from storage.repositories import UnitOfWorkFactory
 from storage.tables import Pilot
 
@@ -66,8 +66,7 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
 async def export_text(settings: Settings, fmt: str, pilot_id: int | None) -> str:
     from bot.app import build_app
 
-    if not schema_is_current(settings.database_url):
-        raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
+    require_current(settings.database_url)
     app = build_app(settings, adapters={})
     try:
         return await export(app.uow, app.clock, fmt, pilot_id)
@@ -80,8 +79,7 @@ async def write_report(settings: Settings, pilot_id: int, out_dir: Path) -> list
     from bot.app import build_app
     from bot.report import write_summary
 
-    if not schema_is_current(settings.database_url):
-        raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
+    require_current(settings.database_url)
     app = build_app(settings, adapters={})
     try:
         async with app.uow() as uow:

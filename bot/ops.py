@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bot.settings import Settings
-from storage.db import schema_is_current
+from storage.db import require_current
 
 
 async def outbox_listing(settings: Settings, failed_only: bool) -> str:
     from bot.app import build_app
 
-    if not schema_is_current(settings.database_url):
-        raise RuntimeError("the database schema is not up to date: run pilot-coach db upgrade")
+    require_current(settings.database_url)
     app = build_app(settings, adapters={})
     try:
         async with app.uow() as uow:

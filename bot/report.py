@@ -95,22 +95,28 @@ def summary_json(summary: Summary) -> str:
         "metrics": [
             {"name": m.name, "unit": m.unit, "kind": m.kind.value, "baseline": m.baseline,
              "target": m.target, "lower_is_better": m.lower_is_better, "checkins": m.checkins,
-             "current": m.current, "enough_data": m.enough_data,
-             "change_abs": m.change.absolute if m.change else None,
-             "change_pct": m.change.percent if m.change else None,
+             "enough_data": m.enough_data,
+             "change_abs": _round(m.change.absolute) if m.change else None,
+             "change_pct": _round(m.change.percent) if m.change else None,
              "target_reached": m.change.target_reached if m.change else None,
-             "trend": m.trend.value, "hours_saved_per_week": m.hours_saved_per_week}
+             "trend": m.trend.value, "hours_saved_per_week": _round(m.hours_saved_per_week),
+             "current": _round(m.current)}
             for m in results.metrics
         ],
-        "hours_saved_per_week": results.hours_saved_per_week,
-        "hours_saved_per_year": results.hours_saved_per_year,
+        "hours_saved_per_week": _round(results.hours_saved_per_week),
+        "hours_saved_per_year": _round(results.hours_saved_per_year),
         "hourly_rate": results.hourly_rate,
-        "money_per_year": results.money_per_year,
+        "money_per_year": _round(results.money_per_year),
         "next_workflow": results.next_workflow.name if results.next_workflow else None,
         "retrospective": [{"question": q.question, "name": q.name, "text": q.text}
                           for q in summary.quotes],
     }  # fmt: skip
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _round(value: float | None) -> float | None:
+    """Numbers as people read them (no float noise like -30.000000000000004)."""
+    return None if value is None else round(value, 4)
 
 
 def checkins_csv(snap: Snapshot) -> str:

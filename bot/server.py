@@ -21,7 +21,7 @@ from bot import observability
 from bot.app import App, build_app
 from bot.services.webhook import push_metric
 from bot.settings import Settings
-from storage.db import current_revision, head_revision
+from storage.db import require_current
 
 log = logging.getLogger("pilot_coach.server")
 PILOT_APP = web.AppKey("pilot_app", App)
@@ -120,10 +120,6 @@ async def serve(app: App, host: str, port: int, stop: asyncio.Event | None = Non
         await runner.cleanup()
 
 
-class SchemaOutOfDate(RuntimeError):
-    pass
-
-
 class UnsafeSettings(RuntimeError):
     pass
 
@@ -154,12 +150,7 @@ def check_safe(settings: Settings) -> None:
 
 async def run_server(settings: Settings) -> None:
     check_safe(settings)
-    current = await asyncio.to_thread(current_revision, settings.database_url)
-    if current != head_revision():
-        raise SchemaOutOfDate(
-            f"database schema is at {current or 'nothing'}, this version needs {head_revision()}:"
-            " run pilot-coach db upgrade"
-        )
+    await asyncio.to_thread(require_current, settings.database_url)
     app = build_app(settings)
     try:
         await serve(app, settings.host, settings.port)

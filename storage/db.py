@@ -94,7 +94,18 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
+def sqlite_file_missing(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist (yet), else None."""
+    parsed = sync_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if Path(database).exists() else database
+
+
 def current_revision(url: str) -> str | None:
+    if sqlite_file_missing(url):  # do not create an empty file just to look
+        return None
     engine = create_engine(sync_url(url), poolclass=NullPool)
     try:
         with engine.connect() as connection:
@@ -107,5 +118,17 @@ def _revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def schema_is_current(url: str) -> bool:
-    return current_revision(url) == head_revision()
+def require_current(url: str) -> None:
+    """Raise DatabaseError with what to do unless ``url`` holds a database at the newest schema."""
+    missing = sqlite_file_missing(url)
+    if missing:
+        raise DatabaseError(
+            f"no database at {missing}: point DATABASE_URL at one (make demo writes "
+            "demo-out/demo.db) or create it with pilot-coach db upgrade"
+        )
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise DatabaseError(
+            f"database schema is at {current or 'nothing'}, this version needs {head}: "
+            "run pilot-coach db upgrade"
+        )

@@ -88,6 +88,16 @@ class Repository:
             self.session.add(row)
         return row
 
+    async def existing_person(self, workspace_id: int, external_id: str) -> Person | None:
+        """A person the bot has seen in this workspace, without creating one."""
+        return (
+            await self.session.exec(
+                select(Person).where(
+                    Person.workspace_id == workspace_id, Person.external_id == external_id
+                )
+            )
+        ).first()
+
     async def people_by_external_id(self, external_id: str) -> Sequence[Person]:
         """Everyone with this platform id, in any workspace."""
         return (

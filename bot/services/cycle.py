@@ -90,8 +90,9 @@ async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Resul
     ref = resolve(turn.inbound, parsed.target)
     if ref is None:
         return Problem("assign.unknown_person", {"value": parsed.target[:40]})
-    person = await turn.repo.person(snap.pilot.workspace_id, ref.id, ref.name)
-    assert person.id is not None
+    person = await turn.repo.existing_person(snap.pilot.workspace_id, ref.id)
+    if person is None or person.id is None:
+        return Problem("forget.unknown", {"value": parsed.target[:40]})
     label = anonymous_name(person.id)
     await forget(turn.repo, person, turn.now)
     return [views.text_reply(turn.t("forget.done", name=label))]

@@ -36,6 +36,14 @@ class Turn:
 MAX_PERSON_ID = 128  # people.external_id
 
 
+def unquote_name(text: str) -> str:
+    """``"repair time" 6,5`` -> ``repair time 6,5``: a name may be quoted as in metric add."""
+    if text[:1] == '"' and '"' in text[1:]:
+        name, _, rest = text[1:].partition('"')
+        return f"{name.strip()} {rest.strip()}".strip()
+    return text
+
+
 def resolve(inbound: Inbound, token: str) -> PersonRef | None:
     """The person a mention token stands for; None if unknown or not a plausible id."""
     ref = inbound.mentions.get(token)
@@ -148,7 +156,7 @@ async def checkin(turn: Turn, snap: Snapshot, parsed: cmd.Checkin) -> Result:
     if not snap.metrics:
         return Problem("checkin.no_metrics")
     by_name = {v.metric.name: v for v in snap.metrics}
-    found = rules.find_metric(list(by_name), parsed.text)
+    found = rules.find_metric(list(by_name), unquote_name(parsed.text))
     if found is None:
         return Problem("checkin.unknown_metric", {"names": ", ".join(by_name)})
     view = by_name[found[0]]

@@ -40,7 +40,7 @@ def savings_text(t: Texts, results: PilotResults) -> str | None:
     weekly, yearly = results.hours_saved_per_week, results.hours_saved_per_year
     if weekly is None or yearly is None:
         return None
-    text = t("results.hours_saved", week=t.number(weekly), year=t.number(yearly, 0))
+    text = t("results.hours_saved", week=t.number(weekly, 2), year=t.number(yearly, 0))
     money = results.money_per_year
     if money is not None:
         text += " " + t("results.money_saved", money=t.number(money, 0))

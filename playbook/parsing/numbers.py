@@ -27,6 +27,8 @@ UNIT_WORDS: dict[str, frozenset[str]] = {
     "percent": frozenset({"%", "percent", "pct", "prozent"}),
     "count": frozenset({"x", "stk", "stück", "pcs", "mal", "times", "fehler", "errors"}),
     "euro": frozenset({"€", "eur", "euro"}),
+    "weeks": frozenset({"w", "wk", "week", "weeks", "woche", "wochen"}),
+    "months": frozenset({"month", "months", "monat", "monate", "monaten"}),
 }
 
 OTHER_LOCALE = {"de": "en", "en": "de"}
@@ -77,8 +79,11 @@ def parse_measurement(text: str, metric_unit: str, language: str) -> Measurement
         return Problem("checkin.missing_value")
     head, _, rest = text.partition(" ")
     glued = _GLUED.match(head)
-    if glued:  # "7,5Tage" or "30%"
-        head, rest = glued.group(1), f"{glued.group(2)} {rest}".strip()
+    if glued:  # "7,5Tage" or "30%"; but "1e9" or "0x10" are no numbers we take
+        suffix = glued.group(2)
+        if unit_group(suffix) is None and suffix.lower() != metric_unit.strip().lower():
+            return Problem("checkin.not_a_number", {"value": head[:40]})
+        head, rest = glued.group(1), f"{suffix} {rest}".strip()
     value = parse_number(head, language)
     if isinstance(value, Problem):
         return value

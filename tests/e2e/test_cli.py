@@ -119,6 +119,10 @@ def test_export_json_and_csv(tmp_path: Path) -> None:
     as_csv = run("export", "--pilot", "1", "--format", "csv", env=env)
     assert as_csv.stdout.splitlines()[0].startswith("pilot_id,week")
     assert len(as_csv.stdout.splitlines()) == 9  # header + 2 metrics x 4 weeks
+    nowhere = run("report", "--pilot", "1", env={"DATABASE_URL": "sqlite:///./nowhere.db"},
+                  cwd=tmp_path)  # fmt: skip
+    assert nowhere.returncode == 1 and "no database at" in nowhere.stderr
+    assert not (tmp_path / "nowhere.db").exists()  # looking did not create it
     missing = run("export", "--pilot", "99", "--format", "md", env=env)
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: no pilot with id 99"
@@ -134,4 +138,4 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert bad_zone.returncode == 1
     assert bad_zone.stderr.startswith("error: PILOT_DEFAULT_TIMEZONE")
     ok = run("db", "upgrade", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
-    assert ok.returncode == 0 and "up to date" in ok.stdout
+    assert ok.returncode == 0 and "newest version" in ok.stdout

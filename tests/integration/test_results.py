@@ -176,3 +176,21 @@ async def test_html_one_pager_is_self_contained(harness: Harness, tmp_path: Path
     assert "Clear &lt;rules&gt; &amp; good data" in html  # escaped, not injected
     assert "@media print" in html
     assert "repair time: 8 → 5.8 days, −28 %" in html
+
+
+async def test_checkin_takes_a_quoted_metric_name(harness_de: Harness) -> None:
+    h = harness_de
+    await _measured_pilot(h)
+    out = await h.say("olaf", 'meldung "repair time" 6,5')
+    assert out.startswith("Erfasst für Woche 1: repair time = 6,5 days.")
+    assert "keine Zahl" in await h.say("olaf", "meldung repair time 1e9")
+
+
+async def test_forget_of_an_unknown_name_removes_nothing(harness: Harness) -> None:
+    await _measured_pilot(harness)
+    out = await harness.say("clara", "forget @olfa")
+    assert (
+        out
+        == 'I have no data about "@olfa" in this workspace: nothing was removed. Check the name.'
+    )
+    assert "Process modeler: @olaf" in await harness.say("clara", "status")

@@ -128,7 +128,8 @@ def test_parse_number_problem_value_is_truncated() -> None:
         ("€", "euro"),
         ("EUR", "euro"),
         ("Punkte", None),
-        ("weeks", None),
+        ("weeks", "weeks"),
+        ("Monate", "months"),
         ("", None),
     ],
 )
@@ -332,3 +333,18 @@ def test_babel_formatted_measurement_round_trips(
     assert result.value == value
     assert result.unit_word == unit
     assert result.note == note.strip()
+
+
+@pytest.mark.parametrize("text", ["1e9", "0x10", "2e", "7days2"])
+def test_glued_letters_that_are_no_unit_are_not_a_number(text: str) -> None:
+    result = parse_measurement(text, "days", "en")
+    assert isinstance(result, Problem) and result.key == "checkin.not_a_number"
+
+
+def test_weeks_for_a_metric_in_days_is_the_wrong_unit() -> None:
+    assert parse_measurement("5 weeks", "days", "en") == Problem(
+        "checkin.wrong_unit", {"given": "weeks", "unit": "days"}
+    )
+    assert parse_measurement("5 Wochen", "Tage", "de") == Problem(
+        "checkin.wrong_unit", {"given": "Wochen", "unit": "Tage"}
+    )
