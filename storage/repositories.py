@@ -57,6 +57,7 @@ class Repository:
 
     # ---- tenants and people ------------------------------------------------------------
     async def workspace(self, platform: str, external_id: str, name: str = "") -> Workspace:
+        name = name[:200]  # the column's size: platforms' names can be longer
         await self.insert_ignore(
             Workspace, {"platform": platform, "external_id": external_id, "name": name}
         )
@@ -73,6 +74,7 @@ class Repository:
         return row
 
     async def person(self, workspace_id: int, external_id: str, name: str = "") -> Person:
+        name = name[:200]  # the column's size: platforms' names can be longer
         await self.insert_ignore(
             Person, {"workspace_id": workspace_id, "external_id": external_id, "display_name": name}
         )

@@ -186,7 +186,7 @@ class Coach:
         pilot = Pilot(
             workspace_id=workspace_id,
             channel_id=turn.inbound.channel,
-            channel_name=turn.inbound.channel_name,
+            channel_name=turn.inbound.channel_name[:200],
             cycle=(previous.cycle + 1) if previous else 1,
             start_date=start,
             timezone=d.timezone,

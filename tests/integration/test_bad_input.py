@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.messages import Inbound, PersonRef
 from storage.tables import Checkin, Person, Pilot, Process, ProcessedEvent
 from tests.conftest import Harness
 from tests.integration import coach_support as cs
@@ -173,3 +174,18 @@ async def test_overlong_fields_are_refused(h: Harness) -> None:
     assert await cs.state(h) == before
     assert await cs.count(h, Process) == 0
     assert await cs.count(h, Checkin) == 1
+
+
+async def test_overlong_platform_names_are_cut_to_the_column(harness: Harness) -> None:
+    long_name = "N" * 300
+    inbound = Inbound(
+        platform="console",
+        workspace="local",
+        channel="c",
+        channel_name=long_name,
+        workspace_name=long_name,
+        user=PersonRef("u1", long_name),
+        text="start",
+    )
+    replies = await harness.app.coach.handle(inbound)
+    assert replies[0].text.startswith("Pilot started")
