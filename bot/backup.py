@@ -8,16 +8,20 @@ schema has but SQLModel does not describe (slack_sdk's installation store) are d
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Date, DateTime, MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.services.privacy import forget, personal_data
 from bot.settings import Settings
 from storage.db import head_revision, require_current
+from storage.repositories import UnitOfWork
+from storage.tables import Person
 
 FORMAT = "pilot-coach-dump"
 VERSION = 1
@@ -119,7 +123,11 @@ async def restore(settings: Settings, raw: str) -> dict[str, int]:
     return counts
 
 
-async def export_person(settings: Settings, external_id: str) -> str:
+@asynccontextmanager
+async def _people(
+    settings: Settings, external_id: str
+) -> AsyncIterator[tuple[App, UnitOfWork, Sequence[Person]]]:
+    """Everyone with this platform id, in one unit of work; BackupError if there is nobody."""
     _ensure_current(settings)
     app = build_app(settings, adapters={})
     try:
@@ -127,25 +135,20 @@ async def export_person(settings: Settings, external_id: str) -> str:
             found = await uow.repo.people_by_external_id(external_id)
             if not found:
                 raise BackupError(f"no person with id {external_id}")
-            data = [await personal_data(uow.repo, p) for p in found]
+            yield app, uow, found
     finally:
         await app.close()
+
+
+async def export_person(settings: Settings, external_id: str) -> str:
+    async with _people(settings, external_id) as (_app, uow, found):
+        data = [await personal_data(uow.repo, p) for p in found]
     return json.dumps({"people": data}, ensure_ascii=False, indent=2) + "\n"
 
 
 async def forget_person(settings: Settings, external_id: str) -> list[str]:
-    _ensure_current(settings)
-    app = build_app(settings, adapters={})
-    try:
-        async with app.uow() as uow:
-            found = await uow.repo.people_by_external_id(external_id)
-            if not found:
-                raise BackupError(f"no person with id {external_id}")
-            names = []
-            for person in found:
-                await forget(uow.repo, person, app.clock.now())
-                names.append(person.display_name)
-            await uow.commit()
-    finally:
-        await app.close()
-    return names
+    async with _people(settings, external_id) as (app, uow, found):
+        for person in found:
+            await forget(uow.repo, person, app.clock.now())
+        await uow.commit()
+        return [person.display_name for person in found]

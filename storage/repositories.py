@@ -373,21 +373,6 @@ class Repository:
             )
         ).all()
 
-    async def nudges_sent(self, pilot_id: int, kinds: Sequence[str]) -> dict[int, list[datetime]]:
-        """Delivery times of sent nudges per recipient."""
-        rows = await self.session.exec(
-            select(OutboxMessage.person_id, OutboxMessage.sent_at).where(
-                OutboxMessage.pilot_id == pilot_id,
-                OutboxMessage.status == "sent",
-                col(OutboxMessage.kind).in_(kinds),
-            )
-        )
-        sent: dict[int, list[datetime]] = {}
-        for person_id, sent_at in rows:
-            if person_id is not None and sent_at is not None:
-                sent.setdefault(person_id, []).append(sent_at)
-        return sent
-
     async def oldest_due(self, now: datetime) -> datetime | None:
         result = await self.session.exec(
             select(func.min(OutboxMessage.due_at)).where(

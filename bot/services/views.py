@@ -279,11 +279,3 @@ def unreachable_reply(t: Texts, snap: Snapshot, role: Role, person: Person) -> R
     text = t("escalation.unreachable", role=role_name(t, role), name=name_of(person))
     blocks = (Heading(t("escalation.title")), Paragraph(text), Paragraph(t("escalation.hint")))
     return Reply(text=plain_text(blocks), blocks=blocks)
-
-
-def results_reply(t: Texts, snap: Snapshot) -> Reply:
-    """The results without retrospective quotes (for callers that have only a snapshot)."""
-    from bot.services.results import Summary, pilot_results
-    from bot.services.summary_views import results_reply as full_results_reply
-
-    return full_results_reply(t, Summary(snap=snap, results=pilot_results(snap)))
