@@ -6,13 +6,14 @@ block without a commit rolls it back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import JSON, ColumnElement, Text, bindparam, cast, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -290,10 +291,28 @@ class Repository:
         """Insert outbox rows, skipping dedupe keys that exist; returns how many were offered."""
         if not messages:
             return 0
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         connection = await self.session.connection()
-        await connection.execute(insert(OutboxMessage).on_conflict_do_nothing(), list(messages))
+        postgres = connection.dialect.name == "postgresql"
+        # The planner hands the same payload object to every pilot in the same state: each
+        # distinct object is serialised once here and bound as JSON text.
+        texts: dict[int, str] = {}
+
+        def text(value: dict[str, Any]) -> str:
+            if id(value) not in texts:
+                texts[id(value)] = _json_text(value)
+            return texts[id(value)]
+
+        def as_json(name: str) -> Any:
+            param = bindparam(name, type_=Text)
+            return cast(param, JSON) if postgres else param  # SQLite keeps JSON as text
+
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        rows = [{**{k: v for k, v in m.items() if k not in ("payload", "target")},
+                 "payload_json": text(m["payload"]), "target_json": _json_text(m["target"])}
+                for m in messages]  # fmt: skip
+        insert = (pg_insert if postgres else sqlite_insert)(table)
+        statement = insert.values(payload=as_json("payload_json"), target=as_json("target_json"))
+        await connection.execute(statement.on_conflict_do_nothing(), rows)
         return len(messages)
 
     async def announce(self, message: dict[str, Any], now: datetime) -> bool:
@@ -340,26 +359,37 @@ class Repository:
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         """Claim up to ``limit`` due rows: their next attempt moves ``lease`` ahead and their
         attempts go up by one (PostgreSQL: rows other processes hold are skipped). Core SQL,
-        no ORM objects: this is the dispatcher's hot path."""
+        no ORM objects: this is the dispatcher's hot path. The payload comes as its JSON text:
+        the same week's nudges repeat across pilots, so the dispatcher parses each text once."""
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        query = (
-            sa_select(table.c.id, table.c.pilot_id, table.c.person_id, table.c.kind,
-                      table.c.target, table.c.payload, table.c.attempts, table.c.message_id)
+        due = (
+            sa_select(table.c.id)
             .where(table.c.status == "pending", table.c.next_attempt_at <= now)
             .order_by(table.c.due_at, table.c.id)
             .limit(limit)
-        )  # fmt: skip
+        )
         connection = await self.session.connection()
         if connection.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = [Claimed(*row) for row in await connection.execute(query)]
-        if rows:
-            await connection.execute(
-                update(table)
-                .where(table.c.id.in_([r.id for r in rows]))
-                .values(attempts=table.c.attempts + 1, next_attempt_at=now + lease)
-            )
-        return [replace(r, attempts=r.attempts + 1) for r in rows]
+            due = due.with_for_update(skip_locked=True)
+        # One statement claims and reads (UPDATE … RETURNING): no second round trip, no list
+        # of a thousand ids to bind. RETURNING has no order, so the batch is sorted here.
+        claim = (
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()))
+            .values(attempts=table.c.attempts + 1, next_attempt_at=now + lease)
+            .returning(table.c.due_at, table.c.id, table.c.pilot_id, table.c.person_id,
+                       table.c.kind, table.c.target, cast(table.c.payload, Text),
+                       table.c.attempts, table.c.message_id)
+        )  # fmt: skip
+        return [Claimed(*row[1:]) for row in sorted(await connection.execute(claim))]
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        """The dispatcher's group commit: Core SQL on the connection, no ORM bookkeeping."""
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        await connection.execute(
+            update(table).where(table.c.id.in_(ids)).values(status="sent", sent_at=now)
+        )
 
     async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]:
         condition: ColumnElement[bool] = (
@@ -448,8 +478,8 @@ class Claimed:
     person_id: int | None
     kind: str
     target: dict[str, Any]
-    payload: dict[str, Any]
-    attempts: int
+    payload: str  # the JSON text of a ``Reply``
+    attempts: int  # including this attempt
     message_id: str | None = None
 
 
@@ -514,6 +544,11 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
     ):
         rows.failed.setdefault(o.pilot_id, []).append(o)
     return rows
+
+
+def _json_text(value: dict[str, Any]) -> str:
+    """Compact UTF-8 JSON: German text with escaped umlauts and dashes is a third longer."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class UnitOfWork:
