@@ -13,10 +13,13 @@ honour ``Retry-After``, and park the row as failed after ``MAX_ATTEMPTS`` or on 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Coroutine, Mapping
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -30,6 +33,7 @@ from storage.repositories import Claimed, UnitOfWorkFactory
 from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger("pilot_coach.delivery")
+T = TypeVar("T")
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
@@ -37,19 +41,42 @@ BASE_BACKOFF = timedelta(seconds=30)
 BATCH = 200
 CONCURRENCY = 64
 MAX_UNFLUSHED = 64  # delivered but not yet committed: what a crash could resend
+CACHED_PAYLOAD_CHARS = 16_000
 
 
-async def _to_the_end(task: asyncio.Future[None]) -> None:
-    """Await ``task`` to completion even if the caller is cancelled meanwhile, then re-raise."""
+async def _to_the_end(task: asyncio.Future[T]) -> T:
+    """Await ``task`` to completion even if the caller is cancelled meanwhile, then re-raise.
+
+    Every write of the dispatcher goes through here: a transaction cut off by a cancellation
+    would leave its connection checked out, and on SQLite holding the write lock."""
     cancelled = False
     while not task.done():
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:
             cancelled = True
-    task.result()
+    result = task.result()
     if cancelled:
         raise asyncio.CancelledError
+    return result
+
+
+def _finish(work: Coroutine[Any, Any, T]) -> Awaitable[T]:
+    return _to_the_end(asyncio.ensure_future(work))
+
+
+def parse_reply(payload: str) -> Reply:
+    """A stored payload as a ``Reply``. A week's nudges repeat across pilots in the same state,
+    so each distinct text is parsed once (``Reply`` is immutable: sharing it is safe); large
+    ones (announcements carry a chart and a document) are not kept."""
+    if len(payload) > CACHED_PAYLOAD_CHARS:
+        return Reply.from_json(json.loads(payload))
+    return _parse_cached(payload)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(payload: str) -> Reply:
+    return Reply.from_json(json.loads(payload))
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -76,6 +103,9 @@ class Dispatcher:
         self._flushed = asyncio.Condition()
 
     async def claim(self, now: datetime, limit: int) -> list[Claimed]:
+        return await _finish(self._claim(now, limit))
+
+    async def _claim(self, now: datetime, limit: int) -> list[Claimed]:
         async with self.uow() as uow:
             rows = await uow.repo.claim_due(now, limit, LEASE)
             await uow.commit()
@@ -110,7 +140,12 @@ class Dispatcher:
         done = asyncio.Event()
         flusher = asyncio.create_task(self._flush_until(done))
         try:
-            await asyncio.gather(claimer(), *(sender() for _ in range(CONCURRENCY)))
+            # A TaskGroup, not gather: when stopped it waits until every task has finished
+            # (a claim in progress commits first), so no transaction outlives dispatch().
+            async with asyncio.TaskGroup() as group:
+                group.create_task(claimer())
+                for _ in range(CONCURRENCY):
+                    group.create_task(sender())
         finally:
             done.set()
             self._wake.set()
@@ -124,15 +159,13 @@ class Dispatcher:
             if adapter is None:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
             await self.limiter.acquire(ref.platform, ref.workspace)
-            reply = Reply.from_json(row.payload)
+            reply = parse_reply(row.payload)
             if row.message_id:  # a re-announcement: replace the message posted before
                 await adapter.update(ref, row.message_id, reply)
             else:
                 posted = await adapter.send(ref, reply)
                 if posted and row.kind == "announce":
-                    async with self.uow() as uow:
-                        await uow.repo.set_message_id(row.id, posted)
-                        await uow.commit()
+                    await _finish(self._set_message_id(row.id, posted))
         except DeliveryError as exc:
             await self._failed(row, exc)
             return 0
@@ -146,6 +179,11 @@ class Dispatcher:
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
+
+    async def _set_message_id(self, outbox_id: int, message_id: str) -> None:
+        async with self.uow() as uow:
+            await uow.repo.set_message_id(outbox_id, message_id)
+            await uow.commit()
 
     async def _flush_until(self, done: asyncio.Event) -> None:
         """Group commit: write each success as soon as the previous commit is done; after
@@ -161,11 +199,7 @@ class Dispatcher:
         if not ids:
             return
         async with self.uow() as uow:
-            await uow.repo.session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(status="sent", sent_at=self.clock.now())
-            )
+            await uow.repo.mark_sent(ids, self.clock.now())
             await uow.commit()
         written = set(ids)  # only forget ids once their commit went through
         self._sent = [i for i in self._sent if i not in written]
@@ -180,6 +214,11 @@ class Dispatcher:
         observability.FAILED.labels(platform, row.kind, str(exc.permanent).lower()).inc()
         log.warning("delivery failed id=%s pilot=%s kind=%s attempt=%s permanent=%s",
                     row.id, row.pilot_id, row.kind, row.attempts, parked)  # fmt: skip
+        await _finish(self._record_failure(row, exc, parked, now))
+
+    async def _record_failure(
+        self, row: Claimed, exc: DeliveryError, parked: bool, now: datetime
+    ) -> None:
         async with self.uow() as uow:
             await uow.repo.session.exec(
                 update(OutboxMessage)
