@@ -35,3 +35,6 @@ def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
     for noisy in ("apscheduler", "alembic", "matplotlib", "slack_sdk", "slack_bolt", "botbuilder",
                   "msrest", "msal", "aiohttp.access"):  # fmt: skip
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Our logger for the Slack SDKs (tokens redacted): DEBUG only when asked for. slack_sdk
+    # formats request details whenever this logger's own level is DEBUG or NOTSET.
+    logging.getLogger("pilot_coach.slack.sdk").setLevel(root.level or logging.INFO)

@@ -69,7 +69,13 @@ def sdk_logger() -> logging.Logger:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
-    return logging.getLogger(REDACTED_LOGGERS[0])
+    sdk = logging.getLogger(REDACTED_LOGGERS[0])
+    # slack_sdk tests ``logger.level <= DEBUG`` (the level set on the logger itself, not the
+    # effective one) before it formats every request and response body into a debug string:
+    # a logger left at NOTSET (0) pays for that on every call. ``logs.configure`` sets it.
+    if sdk.level == logging.NOTSET:
+        sdk.setLevel(logging.INFO)
+    return sdk
 
 
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
