@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import configure_mappers
 
 from bot.clock import Clock, SimulatedClock, SystemClock
 from bot.jobs.dispatcher import Dispatcher
@@ -70,6 +71,7 @@ def build_app(
     engine: AsyncEngine | None = None,
 ) -> App:
     engine = engine or make_engine(settings.database_url)
+    configure_mappers()  # at start-up, not inside the first query (a Monday's first plan)
     uow = UnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     coach = Coach(uow, clock, defaults_from(settings))

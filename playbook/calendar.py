@@ -111,10 +111,12 @@ def week_start(start: date, week: int) -> date:
     return start + timedelta(weeks=week - 1)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; pilots that started together share their slots
 def weekly_slot(start: date, week: int, schedule: Schedule) -> datetime:
     return slot_on(week_start(start, week) + timedelta(days=schedule.weekday), schedule)
 
 
+@functools.lru_cache(maxsize=4096)
 def reminder_slot(start: date, week: int, schedule: Schedule) -> datetime | None:
     """Mid-week reminder slot, or None when it would slip into the next week."""
     nominal = week_start(start, week) + timedelta(days=schedule.weekday + REMINDER_OFFSET_DAYS)
@@ -127,6 +129,7 @@ def snooze_until(now: datetime, schedule: Schedule) -> datetime:
     return slot_on(now.astimezone(schedule.tz).date() + timedelta(days=1), schedule)
 
 
+@functools.lru_cache(maxsize=1024)  # the planner asks this for every pilot at one ``now``
 def local_date(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
 

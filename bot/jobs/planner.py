@@ -24,7 +24,7 @@ from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = LAST_WEEK + 1
-CHUNK = 500
+CHUNK = 1000
 
 
 def dedupe_key(pilot_id: int, recipient: str, week: int, kind: str) -> str:
@@ -44,7 +44,8 @@ class Planner:
         self._rows: list[dict[str, Any]] = []
         self._existing: set[str] = set()
         self._nudges: dict[tuple[object, ...], Reply] = {}
-        self._json: dict[int, dict[str, Any]] = {}
+        self._json: dict[int, tuple[Reply, dict[str, Any]]] = {}
+        self._payloads: dict[tuple[object, ...], dict[str, Any]] = {}
         self._summaries: dict[int, Summary] = {}
 
     async def plan(self, now: datetime) -> int:
@@ -201,13 +202,19 @@ class Planner:
         reply: Reply,
         due: datetime,
     ) -> None:
-        local_due = due.astimezone(snap.schedule.tz)
-        if id(reply) not in self._json:  # shared nudges are serialised once
-            self._json[id(reply)] = reply.to_json()
-        payload = dict(self._json[id(reply)])
-        stamp = Reply(text="", scheduled_for=local_due).to_json()
-        payload.update(scheduled_for=stamp["scheduled_for"], scheduled_zone=stamp["scheduled_zone"],
-                       language=snap.pilot.language)  # fmt: skip
+        # Pilots in the same state share one reply, and at one slot one payload: the same
+        # dict object, which enqueue_many serialises once.
+        # ``_json`` keeps each reply alive, so its id() is not reused by a later reply.
+        if id(reply) not in self._json:
+            self._json[id(reply)] = (reply, reply.to_json())
+        key = (id(reply), due, snap.schedule.zone, snap.pilot.language)
+        payload = self._payloads.get(key)
+        if payload is None:
+            stamp = Reply(text="", scheduled_for=due.astimezone(snap.schedule.tz)).to_json()
+            payload = {**self._json[id(reply)][1], "scheduled_for": stamp["scheduled_for"],
+                       "scheduled_zone": stamp["scheduled_zone"],
+                       "language": snap.pilot.language}  # fmt: skip
+            self._payloads[key] = payload
         self._rows.append(
             {
                 "dedupe_key": self._key(snap, person, kind),

@@ -47,8 +47,12 @@ class Task:
         return self.first_week <= week
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Roadmap:
+    """One language's roadmap, loaded once. Compared and hashed by identity: it is a cache key
+    on the planner's hot path, and hashing every task for each lookup cost more than the
+    lookup saved."""
+
     language: str
     phases: tuple[Phase, ...]
     tasks: tuple[Task, ...]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
-from storage.tables import OutboxMessage
+from storage.tables import OutboxMessage, Person
 from tests.conftest import BERLIN, Harness, RecordingAdapter, make_settings
 
 
@@ -180,3 +181,28 @@ async def test_checkin_prompt_goes_to_the_metric_owner_in_weeks_9_to_12(harness:
     await harness.advance_to(datetime(2027, 3, 8, 9, 30, tzinfo=BERLIN))  # week 10
     assert len([r for r in harness.adapter.to("olaf") if "Check-in due" in r.text]) == 2
     assert not [r for r in harness.adapter.to("ines") if "Check-in due" in r.text]
+
+
+async def test_each_pilot_gets_its_own_text_when_many_are_planned_in_one_tick(
+    harness: Harness,
+) -> None:
+    """Replies written for one pilot only (here: "your modeler cannot be reached") must not
+    be mixed up between pilots planned in the same tick (a reply's id() may be reused once
+    the reply is gone)."""
+    for i in range(12):
+        channel = f"pilot-{i}"
+        await harness.say(f"chief{i}", "start 2027-01-04", channel=channel)
+        await harness.say(f"chief{i}", f"assign champion @chief{i}", channel=channel)
+        await harness.say(f"chief{i}", f"assign modeler @mod{i}", channel=channel)
+    async with harness.app.uow() as uow:
+        await uow.repo.session.exec(
+            update(Person)
+            .where(col(Person.external_id).startswith("mod"))
+            .values(unreachable_since=datetime(2027, 1, 4, tzinfo=UTC))
+        )
+        await uow.commit()
+    await harness.app.scheduler.tick()
+    told = [(ref.user, r.text) for ref, r in harness.adapter.sent if "cannot be reached" in r.text]
+    assert sorted(user or "" for user, _ in told) == sorted(f"chief{i}" for i in range(12))
+    for user, text in told:
+        assert f"@mod{(user or '')[len('chief') :]} " in text, (user, text)
