@@ -8,7 +8,9 @@ thousands of pilots are planned in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,21 @@ from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = LAST_WEEK + 1
 CHUNK = 1000
+
+
+@contextlib.contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while planning. A Monday's plan creates and drops about a
+    million objects (ORM rows, snapshots, payloads), all freed by reference counting; the
+    collector would meanwhile traverse every live object dozens of times, which took a third
+    of the planning time at 10 000 pilots. It runs again as usual afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def dedupe_key(pilot_id: int, recipient: str, week: int, kind: str) -> str:
@@ -50,6 +67,10 @@ class Planner:
 
     async def plan(self, now: datetime) -> int:
         """Enqueue everything due at ``now``; returns how many new rows were written."""
+        with cycle_collection_paused():
+            return await self._plan(now)
+
+    async def _plan(self, now: datetime) -> int:
         pilots = [p for p in await self.repo.open_pilots() if _slot_passed(p, now)]
         workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
         added = 0
