@@ -3,6 +3,7 @@ holidays and DST; escalation after two ignored nudges; delivery failures and ret
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -10,6 +11,7 @@ from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
+from bot.jobs.planner import cycle_collection_paused
 from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
 from storage.tables import OutboxMessage, Person
@@ -206,3 +208,17 @@ async def test_each_pilot_gets_its_own_text_when_many_are_planned_in_one_tick(
     assert sorted(user or "" for user, _ in told) == sorted(f"chief{i}" for i in range(12))
     for user, text in told:
         assert f"@mod{(user or '')[len('chief') :]} " in text, (user, text)
+
+
+def test_planning_pauses_cycle_collection_and_restores_it() -> None:
+    assert gc.isenabled()
+    with cycle_collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        with cycle_collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
