@@ -307,9 +307,12 @@ class Repository:
             return cast(param, JSON) if postgres else param  # SQLite keeps JSON as text
 
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        rows = [{**{k: v for k, v in m.items() if k not in ("payload", "target")},
-                 "payload_json": text(m["payload"]), "target_json": _json_text(m["target"])}
-                for m in messages]  # fmt: skip
+        rows = []
+        for message in messages:
+            row = dict(message)
+            row["payload_json"] = text(row.pop("payload"))
+            row["target_json"] = _json_text(row.pop("target"))
+            rows.append(row)
         insert = (pg_insert if postgres else sqlite_insert)(table)
         statement = insert.values(payload=as_json("payload_json"), target=as_json("target_json"))
         await connection.execute(statement.on_conflict_do_nothing(), rows)
@@ -546,9 +549,13 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
     return rows
 
 
+# Compact UTF-8 JSON (German text with escaped umlauts and dashes is a third longer); one
+# encoder, since json.dumps builds a new one on every call with non-default options.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_text(value: dict[str, Any]) -> str:
-    """Compact UTF-8 JSON: German text with escaped umlauts and dashes is a third longer."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)
 
 
 class UnitOfWork:
