@@ -17,7 +17,7 @@ from sqlalchemy import JSON, ColumnElement, Text, bindparam, cast, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,13 +47,11 @@ class Repository:
 
     async def insert_ignore(self, table: type[SQLModel], values: dict[str, Any]) -> bool:
         """INSERT unless a unique key already exists; True if a row was written."""
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         key = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
-        stmt = insert(table).values(**values).on_conflict_do_nothing().returning(*key)
-        # A row comes back only if it was written (rowcount is not reliable for INSERT).
         connection = await self.session.connection()
-        result = await connection.execute(stmt)
+        stmt = _insert(connection, table).values(**values).on_conflict_do_nothing()
+        # A row comes back only if it was written (rowcount is not reliable for INSERT).
+        result = await connection.execute(stmt.returning(*key))
         return result.first() is not None
 
     # ---- tenants and people ------------------------------------------------------------
@@ -313,8 +311,9 @@ class Repository:
             row["payload_json"] = text(row.pop("payload"))
             row["target_json"] = _json_text(row.pop("target"))
             rows.append(row)
-        insert = (pg_insert if postgres else sqlite_insert)(table)
-        statement = insert.values(payload=as_json("payload_json"), target=as_json("target_json"))
+        statement = _insert(connection, table).values(
+            payload=as_json("payload_json"), target=as_json("target_json")
+        )
         await connection.execute(statement.on_conflict_do_nothing(), rows)
         return len(messages)
 
@@ -547,6 +546,11 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
     ):
         rows.failed.setdefault(o.pilot_id, []).append(o)
     return rows
+
+
+def _insert(connection: AsyncConnection, table: Any) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
+    return (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 # Compact UTF-8 JSON (German text with escaped umlauts and dashes is a third longer); one
