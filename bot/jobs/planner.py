@@ -224,8 +224,8 @@ class Planner:
         due: datetime,
     ) -> None:
         # Pilots in the same state share one reply, and at one slot one payload: the same
-        # dict object, which enqueue_many serialises once.
-        # ``_json`` keeps each reply alive, so its id() is not reused by a later reply.
+        # dict object, which enqueue_many serialises once. ``_json`` keeps each reply alive,
+        # so its id() cannot be reused by a later reply.
         if id(reply) not in self._json:
             self._json[id(reply)] = (reply, reply.to_json())
         key = (id(reply), due, snap.schedule.zone, snap.pilot.language)
