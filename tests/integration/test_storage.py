@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Text, cast
 from sqlalchemy.exc import StatementError
 from sqlmodel import func, select
 
@@ -209,6 +210,46 @@ async def test_enqueue_the_same_dedupe_key_twice_writes_one_row(uow: UnitOfWorkF
         assert await u.repo.claim_due(NOW, 10, timedelta(minutes=2)) == []  # leased
         await u.commit()
     assert await count(uow, OutboxMessage) == 2
+
+
+async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -> None:
+    """enqueue_many binds converted values through the driver; read back through the ORM, its
+    rows equal those of enqueue (SQLAlchemy's own typed INSERT), whatever the zone of the due
+    time, shared payload objects included, and keys that exist are skipped."""
+    shared = {"text": "Grüße – Woche 3", "blocks": [{"type": "task", "done": False}]}
+    berlin = NOW.astimezone(BERLIN) + timedelta(hours=1)
+    rows = [
+        outbox_row(0, "a", "") | {"payload": shared, "due_at": berlin, "next_attempt_at": NOW},
+        outbox_row(0, "b", "") | {"payload": shared, "person_id": None},
+        outbox_row(0, "c", "eigener Text") | {"due_at": berlin, "next_attempt_at": berlin},
+    ]
+    async with uow() as u:
+        _, pilot = await new_pilot(u.repo)
+        person = await u.repo.person(pilot.workspace_id, "U1", "Ute")
+        for row in rows:
+            row.update(pilot_id=pilot.id, person_id=row.get("person_id", person.id))
+        assert await u.repo.enqueue_many(rows[:2]) == 2
+        assert await u.repo.enqueue_many(rows) == 3  # a and b exist: only c is new
+        for row in rows:
+            await u.repo.enqueue(row | {"dedupe_key": "orm-" + row["dedupe_key"]})
+        await u.commit()
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    as_stored = select(table.c.dedupe_key, cast(table.c.due_at, Text),
+                       cast(table.c.next_attempt_at, Text))  # fmt: skip
+    async with uow() as u:
+        stored = {m.dedupe_key: m for m in (await u.repo.session.exec(select(OutboxMessage)))}
+        raw = {key: rest for key, *rest in await u.repo.session.exec(as_stored)}
+    assert len(stored) == 6
+    for key in "abc":  # times as the same text in the database: SQL compares and sorts it
+        assert raw[key] == raw["orm-" + key]
+    fields = ("pilot_id", "person_id", "week", "kind", "target", "payload", "due_at",
+              "next_attempt_at", "status", "attempts", "last_error", "sent_at")  # fmt: skip
+    for key in "abc":
+        fast, orm = stored[key], stored["orm-" + key]
+        assert {f: getattr(fast, f) for f in fields} == {f: getattr(orm, f) for f in fields}
+    assert stored["a"].payload == shared and stored["a"].due_at == berlin
+    assert stored["a"].due_at.tzinfo == UTC and stored["b"].person_id is None
+    assert stored["c"].status == "pending" and stored["c"].attempts == 0
 
 
 async def test_enqueue_reports_a_duplicate(uow: UnitOfWorkFactory) -> None:
