@@ -305,7 +305,10 @@ class Repository:
                 return cast(text, JSON) if dialect.name == "postgresql" else text
             return bindparam(name, type_=table.c[name].type)
 
-        statement = _insert(connection, table).values({n: param(n) for n in _OUTBOX_COLUMNS})
+        # Every column but the id; what a row leaves out gets the column's default (or NULL).
+        columns = [c for c in table.c if not c.primary_key]
+        defaults = {c.name: c.default.arg if c.default is not None else None for c in columns}
+        statement = _insert(connection, table).values({c.name: param(c.name) for c in columns})
         compiled = statement.on_conflict_do_nothing().compile(dialect=dialect)
         names = list(compiled.positiontup or compiled.binds)
         pick = operator.itemgetter(*names)
@@ -319,7 +322,7 @@ class Repository:
         payloads: dict[int, str] = {}  # the planner shares one payload object per slot
         rows: list[Any] = []
         for message in messages:
-            row = list(pick({**_OUTBOX_DEFAULTS, **message}))
+            row = list(pick({**defaults, **message}))
             if id(row[payload]) not in payloads:
                 payloads[id(row[payload])] = _json_text(row[payload])
             row[payload] = payloads[id(row[payload])]
@@ -562,13 +565,6 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
     ):
         rows.failed.setdefault(o.pilot_id, []).append(o)
     return rows
-
-
-# What enqueue_many writes; the others start at their defaults.
-_OUTBOX_COLUMNS = ("dedupe_key", "pilot_id", "person_id", "week", "kind", "target", "payload",
-                   "due_at", "next_attempt_at", "status", "attempts", "last_error")  # fmt: skip
-_OUTBOX_DEFAULTS: dict[str, Any] = {"person_id": None, "status": "pending", "attempts": 0,
-                                    "last_error": ""}  # fmt: skip
 
 
 def _insert(connection: AsyncConnection, table: Any) -> Any:
