@@ -309,28 +309,33 @@ class Repository:
         columns = [c for c in table.c if not c.primary_key]
         defaults = {c.name: c.default.arg if c.default is not None else None for c in columns}
         statement = _insert(connection, table).values({c.name: param(c.name) for c in columns})
-        compiled = statement.on_conflict_do_nothing().compile(dialect=dialect)
+        # for_executemany: PostgreSQL's INSERT would otherwise return each row's id.
+        compiled = statement.on_conflict_do_nothing().compile(dialect=dialect, for_executemany=True)
         names = list(compiled.positiontup or compiled.binds)
         pick = operator.itemgetter(*names)
         payload, target = names.index("payload"), names.index("target")
-        convert: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = [
+        convert: list[tuple[int, Callable[[Any], Any], dict[tuple[Any, int], Any]]] = [
             (i, processor, {})
             for i, name in enumerate(names)
             if i not in (payload, target)
             and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         ]
-        payloads: dict[int, str] = {}  # the planner shares one payload object per slot
+        # The planner shares one payload object per slot: each is serialised once (and kept
+        # alive here, so that its id() stands for it throughout).
+        payloads: dict[int, tuple[object, str]] = {}
         rows: list[Any] = []
         for message in messages:
             row = list(pick({**defaults, **message}))
             if id(row[payload]) not in payloads:
-                payloads[id(row[payload])] = _json_text(row[payload])
-            row[payload] = payloads[id(row[payload])]
+                payloads[id(row[payload])] = (row[payload], _json_text(row[payload]))
+            row[payload] = payloads[id(row[payload])][1]
             row[target] = _json_text(row[target])
             for i, processor, done in convert:  # due times repeat: each converted once
-                if row[i] not in done:
-                    done[row[i]] = processor(row[i])
-                row[i] = done[row[i]]
+                # The fold tells the two 02:30 of a DST night apart, which compare equal.
+                key = (row[i], getattr(row[i], "fold", 0))
+                if key not in done:
+                    done[key] = processor(row[i])
+                row[i] = done[key]
             rows.append(tuple(row))
         params = rows if compiled.positional else [dict(zip(names, r, strict=True)) for r in rows]
         await connection.exec_driver_sql(compiled.string, params)

@@ -214,14 +214,18 @@ async def test_enqueue_the_same_dedupe_key_twice_writes_one_row(uow: UnitOfWorkF
 
 async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -> None:
     """enqueue_many binds converted values through the driver; read back through the ORM, its
-    rows equal those of enqueue (SQLAlchemy's own typed INSERT), whatever the zone of the due
-    time, shared payload objects included, and keys that exist are skipped."""
+    rows equal those of enqueue (SQLAlchemy's own typed INSERT): due times in any zone, both
+    02:30 of the night the clocks go back, shared payload objects, a column left out, a column
+    given that the planner never sets; and keys that exist are skipped."""
     shared = {"text": "Grüße – Woche 3", "blocks": [{"type": "task", "done": False}]}
     berlin = NOW.astimezone(BERLIN) + timedelta(hours=1)
+    twice = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)  # this wall time happens twice
     rows = [
         outbox_row(0, "a", "") | {"payload": shared, "due_at": berlin, "next_attempt_at": NOW},
         outbox_row(0, "b", "") | {"payload": shared, "person_id": None},
         outbox_row(0, "c", "eigener Text") | {"due_at": berlin, "next_attempt_at": berlin},
+        outbox_row(0, "d", "") | {"due_at": twice, "next_attempt_at": twice},
+        outbox_row(0, "e", "") | {"due_at": twice.replace(fold=1), "message_id": "1.5"},
     ]
     async with uow() as u:
         _, pilot = await new_pilot(u.repo)
@@ -229,7 +233,7 @@ async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -
         for row in rows:
             row.update(pilot_id=pilot.id, person_id=row.get("person_id", person.id))
         assert await u.repo.enqueue_many(rows[:2]) == 2
-        assert await u.repo.enqueue_many(rows) == 3  # a and b exist: only c is new
+        assert await u.repo.enqueue_many(rows) == 5  # a and b exist: c, d and e are new
         for row in rows:
             await u.repo.enqueue(row | {"dedupe_key": "orm-" + row["dedupe_key"]})
         await u.commit()
@@ -239,17 +243,20 @@ async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -
     async with uow() as u:
         stored = {m.dedupe_key: m for m in (await u.repo.session.exec(select(OutboxMessage)))}
         raw = {key: rest for key, *rest in await u.repo.session.exec(as_stored)}
-    assert len(stored) == 6
-    for key in "abc":  # times as the same text in the database: SQL compares and sorts it
+    assert len(stored) == 10
+    for key in "abcde":  # times as the same text in the database: SQL compares and sorts it
         assert raw[key] == raw["orm-" + key]
     fields = ("pilot_id", "person_id", "week", "kind", "target", "payload", "due_at",
-              "next_attempt_at", "status", "attempts", "last_error", "sent_at")  # fmt: skip
-    for key in "abc":
+              "next_attempt_at", "status", "attempts", "last_error", "sent_at",
+              "message_id")  # fmt: skip
+    for key in "abcde":
         fast, orm = stored[key], stored["orm-" + key]
         assert {f: getattr(fast, f) for f in fields} == {f: getattr(orm, f) for f in fields}
     assert stored["a"].payload == shared and stored["a"].due_at == berlin
     assert stored["a"].due_at.tzinfo == UTC and stored["b"].person_id is None
     assert stored["c"].status == "pending" and stored["c"].attempts == 0
+    assert stored["e"].due_at - stored["d"].due_at == timedelta(hours=1)
+    assert stored["e"].message_id == "1.5"
 
 
 async def test_enqueue_reports_a_duplicate(uow: UnitOfWorkFactory) -> None:
