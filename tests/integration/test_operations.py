@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -185,6 +186,7 @@ async def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:
     from bot.app import build_app
 
     url = f"sqlite:///{tmp_path / 'gone' / 'x.db'}"
+    threads = set(threading.enumerate())
     app = build_app(make_settings(url), adapters={})
     runner = web.AppRunner(build_web_app(app), access_log=None)
     await runner.setup()
@@ -201,4 +203,9 @@ async def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:
     finally:
         await runner.cleanup()
         await app.close()
+        # aiosqlite stops the worker thread of a failed connect without waiting for it; let
+        # the threads finish while this test's event loop still takes their last callback.
+        for thread in set(threading.enumerate()) - threads:
+            if thread.name.endswith("(_connection_worker_thread)"):
+                await asyncio.to_thread(thread.join, 5)
     assert Pilot  # the tables module is importable without a database
