@@ -253,12 +253,12 @@ class Planner:
 
 def _owners(snap: Snapshot) -> Iterable[tuple[Person, frozenset[Role]]]:
     """Each role owner once, with all the roles they hold."""
-    seen: dict[int, Person] = {}
-    for person in snap.owners.values():
+    roles: dict[int, tuple[Person, set[Role]]] = {}
+    for role, person in snap.owners.items():
         if person.id is not None:
-            seen[person.id] = person
-    for person_id, person in seen.items():
-        yield person, snap.roles_of(person_id)
+            roles.setdefault(person.id, (person, set()))[1].add(role)
+    for person, held in roles.values():
+        yield person, frozenset(held)
 
 
 def _metrics_owned(snap: Snapshot, person: Person) -> tuple[str, ...]:

@@ -28,8 +28,10 @@ class MetricView:
 @dataclass(frozen=True)
 class Snapshot:
     pilot: Pilot
+    pilot_id: int
     now: datetime
     week: int
+    schedule: calendar.Schedule  # like ``week``: as the pilot's settings were when read
     roadmap: Roadmap
     owners: dict[Role, Person]
     states: dict[Role, RoleState]
@@ -40,15 +42,6 @@ class Snapshot:
     checkins: Sequence[Checkin]
     activity: dict[int, datetime]
     failed: Sequence[OutboxMessage] = ()
-
-    @property
-    def pilot_id(self) -> int:
-        assert self.pilot.id is not None
-        return self.pilot.id
-
-    @property
-    def schedule(self) -> calendar.Schedule:
-        return schedule_of(self.pilot)
 
     @property
     def chosen(self) -> Process | None:
@@ -122,8 +115,10 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         views.append(MetricView(metric, values, current, change, trend))
     return Snapshot(
         pilot=pilot,
+        pilot_id=pilot.id,
         now=now,
         week=calendar.pilot_week(pilot.start_date, now, pilot.timezone),
+        schedule=schedule_of(pilot),
         roadmap=load_roadmap(pilot.language),
         owners=owners,
         states=states,
