@@ -26,7 +26,7 @@ from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = LAST_WEEK + 1
-CHUNK = 1000
+CHUNK = 2500
 
 
 @contextlib.contextmanager
