@@ -22,6 +22,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The logger the Slack SDKs write to (adapters/slack gives it the token-redacting filter).
+SLACK_SDK_LOGGER = "pilot_coach.slack.sdk"
+
+
 def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     if fmt == "json":
@@ -37,4 +41,4 @@ def configure(level: str, fmt: str, stream: TextIO | None = None) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # Our logger for the Slack SDKs (tokens redacted): DEBUG only when asked for. slack_sdk
     # formats request details whenever this logger's own level is DEBUG or NOTSET.
-    logging.getLogger("pilot_coach.slack.sdk").setLevel(root.level or logging.INFO)
+    logging.getLogger(SLACK_SDK_LOGGER).setLevel(root.level or logging.INFO)

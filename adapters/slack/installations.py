@@ -20,6 +20,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.logs import SLACK_SDK_LOGGER
 from bot.settings import Settings, SettingsError
 
 T = TypeVar("T", Bot, Installation)
@@ -60,7 +61,7 @@ class RedactTokens(logging.Filter):
 
 #: Loggers that may print a token: ours for the SDKs, and the database drivers' statement logs
 #: (an installation row holds the bot token) when someone runs with DEBUG.
-REDACTED_LOGGERS = ("pilot_coach.slack.sdk", "aiosqlite", "sqlalchemy.engine.Engine")
+REDACTED_LOGGERS = (SLACK_SDK_LOGGER, "aiosqlite", "sqlalchemy.engine.Engine")
 
 
 def sdk_logger() -> logging.Logger:
