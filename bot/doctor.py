@@ -104,9 +104,12 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
 
 def check_teams(settings: Settings) -> list[Check]:
     app_id = settings.microsoft_app_id
+    if not app_id and settings.pilot_teams_emulator:
+        return [Check("teams", "warn", "emulator mode (PILOT_TEAMS_EMULATOR=1): /api/messages "
+                                       "without authentication, loopback only")]  # fmt: skip
     if not app_id:
-        return [Check("teams", "warn", "MICROSOFT_APP_ID is empty: Teams runs without "
-                                       "authentication (local/emulator only)")]  # fmt: skip
+        return [Check("teams", "ok", "not configured (MICROSOFT_APP_ID is empty): no Teams "
+                                     "endpoint")]  # fmt: skip
     problems = []
     if not _GUID.match(app_id):
         problems.append("MICROSOFT_APP_ID is not a GUID")

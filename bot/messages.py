@@ -2,10 +2,96 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+# C0 control characters (but TAB and LF), DEL and the C1 block: nothing a person types needs them,
+# PostgreSQL refuses NUL in text, and the core's mention tokens (below) are made of them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` from outside (a platform, a webhook, a terminal) without control characters;
+    CR LF and lone CR become LF. Applied at the edge, so no stored or rendered text has them."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+# ---- mentions: tokens only the core writes ---------------------------------------------------
+# A person or channel the core names is written into reply text as a token made of control
+# characters, which ``clean_text`` removes from everything that comes in: typed text can never
+# forge one. Adapters render tokens (Slack ``<@U…>``, Teams ``<at>``, the console ``@name``) and
+# treat every other character as inert text.
+_OPEN, _SEP, _CLOSE = "\x02", "\x1f", "\x03"
+_TOKEN = re.compile("\x02([@~#])([^\x02\x03\x1f]*)\x1f([^\x02\x03\x1f]*)\x03")
+NOTIFY, QUIET, CHANNEL = "@", "~", "#"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A token's content: ``kind`` is NOTIFY (a mention that notifies the person), QUIET (the
+    person named without a notification) or CHANNEL."""
+
+    kind: str
+    id: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        """``@Name`` / ``#name``: how the mention reads as plain text."""
+        return ("#" if self.kind == CHANNEL else "@") + (self.name or self.id)
+
+
+def mention(person_id: str, name: str = "", *, notify: bool = False) -> str:
+    """A person named in a reply: a real mention where ``notify`` (the platform notifies them),
+    else their name, linked to the person where the platform can do that without a ping."""
+    kind = NOTIFY if notify else QUIET
+    return f"{_OPEN}{kind}{_token_part(person_id)}{_SEP}{_token_part(name)}{_CLOSE}"
+
+
+def channel_mention(channel_id: str, name: str = "") -> str:
+    return f"{_OPEN}{CHANNEL}{_token_part(channel_id)}{_SEP}{_token_part(name)}{_CLOSE}"
+
+
+def _token_part(value: str) -> str:
+    return clean_text(value).replace("\n", " ")
+
+
+def split_mentions(text: str) -> list[str | Mention]:
+    """``text`` as plain runs and the mentions between them (empty runs left out)."""
+    parts: list[str | Mention] = []
+    last = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() > last:
+            parts.append(text[last : match.start()])
+        parts.append(Mention(match.group(1), match.group(2), match.group(3)))
+        last = match.end()
+    if last < len(text):
+        parts.append(text[last:])
+    return parts
+
+
+def render_mentions(
+    text: str,
+    mention_as: Callable[[Mention], str],
+    inert: Callable[[str], str] = lambda run: run,
+) -> str:
+    """``text`` with each token as ``mention_as`` writes it and every other run through
+    ``inert`` (the platform's escaping), so only core-made mentions become mentions."""
+    if _OPEN not in text:
+        return inert(text)
+    return "".join(
+        mention_as(part) if isinstance(part, Mention) else inert(part)
+        for part in split_mentions(text)
+    )
+
+
+def plain_text(text: str) -> str:
+    """``text`` with mentions as ``@Name`` / ``#name``: for files, logs and plain-text surfaces."""
+    return render_mentions(text, lambda m: m.label)
 
 
 @dataclass(frozen=True)
@@ -14,6 +100,10 @@ class PersonRef:
 
     id: str
     name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", clean_text(self.id))
+        object.__setattr__(self, "name", clean_text(self.name))
 
 
 @dataclass(frozen=True)
@@ -56,6 +146,11 @@ class Inbound:
     mentions: dict[str, PersonRef] = field(default_factory=dict)  # raw token -> person
     event_id: str | None = None  # platform's delivery id, for de-duplication
     direct: bool = False  # a DM / personal chat rather than a channel
+
+    def __post_init__(self) -> None:  # the edge: no platform text keeps control characters
+        for name in ("channel", "text", "channel_name", "workspace_name"):
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
+        object.__setattr__(self, "mentions", {clean_text(k): v for k, v in self.mentions.items()})
 
 
 # ---- reply structure: a small block model every adapter can render -------------------------
@@ -161,6 +256,9 @@ class Reply:
             "scheduled_zone": getattr(
                 self.scheduled_for and self.scheduled_for.tzinfo, "key", None
             ),
+            "problem": self.problem,
+            "private": self.private,
+            "language": self.language,
         }
 
     @classmethod
@@ -185,6 +283,8 @@ class Reply:
             text=data["text"],
             blocks=tuple(blocks),
             scheduled_for=scheduled,
+            problem=data.get("problem"),
+            private=bool(data.get("private", False)),
             language=data.get("language"),
         )
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
-import json
 import logging
 import signal
 from typing import Protocol
@@ -19,8 +17,9 @@ from sqlalchemy import text
 
 from bot import observability
 from bot.app import App, build_app
+from bot.limits import BadJson, load_json, parse_id
 from bot.services.webhook import push_metric
-from bot.settings import Settings
+from bot.settings import Settings, is_loopback
 from storage.db import require_current
 
 log = logging.getLogger("pilot_coach.server")
@@ -52,9 +51,8 @@ MAX_HOOK_BODY = 16 * 1024
 async def metrics_hook(request: web.Request) -> web.Response:
     """``POST /hooks/metrics/{pilot_id}``: a metric value from an automation tool."""
     app: App = request.app[PILOT_APP]
-    try:
-        pilot_id = int(request.match_info["pilot_id"])
-    except ValueError:
+    pilot_id = parse_id(request.match_info["pilot_id"])
+    if pilot_id is None:  # no such pilot can exist: as unauthorised as a wrong token
         return web.json_response({"error": "unauthorized"}, status=401)
     auth = request.headers.get("Authorization", "")
     scheme, _, token = auth.partition(" ")
@@ -62,13 +60,13 @@ async def metrics_hook(request: web.Request) -> web.Response:
         return web.json_response({"error": "unauthorized"}, status=401)
     if (request.content_length or 0) > MAX_HOOK_BODY:
         return web.json_response({"error": "too large"}, status=413)
-    raw = await request.content.read(MAX_HOOK_BODY + 1)
-    if len(raw) > MAX_HOOK_BODY:
-        return web.json_response({"error": "too large"}, status=413)
+    raw = await request.read()
     try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
+        data = load_json(raw, max_bytes=MAX_HOOK_BODY)
+    except BadJson as exc:
+        if exc.reason == "too_large":
+            return web.json_response({"error": "too large"}, status=413)
+        data = None  # malformed or too deep: push_metric answers 401 or 422 not_an_object
     result = await push_metric(app.uow, app.clock, pilot_id, token.strip(), data)
     return web.json_response(result.body, status=result.status)
 
@@ -124,28 +122,22 @@ class UnsafeSettings(RuntimeError):
     pass
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_safe(settings: Settings) -> None:
-    """Without MICROSOFT_APP_ID, Teams requests are not authenticated: loopback only."""
-    if settings.microsoft_app_id or is_loopback(settings.host):
-        return
+    """The Teams emulator mode authenticates nobody, so it listens on loopback only. Slack-only
+    and authenticated Teams servers may listen anywhere (``/api/messages`` then needs a token or
+    does not exist)."""
     if settings.pilot_allow_unauthenticated_teams:
-        log.warning("Teams requests are NOT authenticated and HOST=%s is not loopback",
-                    settings.host)  # fmt: skip
+        log.warning("PILOT_ALLOW_UNAUTHENTICATED_TEAMS has no effect any more: Teams runs with "
+                    "MICROSOFT_APP_ID, or locally with PILOT_TEAMS_EMULATOR=1")  # fmt: skip
+    if settings.microsoft_app_id or not settings.pilot_teams_emulator:
         return
-    raise UnsafeSettings(
-        f"HOST={settings.host} is reachable from outside but MICROSOFT_APP_ID is empty, so Teams "
-        "requests would not be authenticated: set MICROSOFT_APP_ID, or "
-        "PILOT_ALLOW_UNAUTHENTICATED_TEAMS=1 if that is intended"
-    )
+    if not is_loopback(settings.host):
+        raise UnsafeSettings(
+            f"PILOT_TEAMS_EMULATOR=1 accepts unauthenticated Teams requests, so HOST must be a "
+            f"loopback address (127.0.0.1, ::1 or localhost), not {settings.host}: set "
+            "MICROSOFT_APP_ID for a reachable Teams endpoint"
+        )
+    log.warning("Teams emulator mode: /api/messages is NOT authenticated (loopback only)")
 
 
 async def run_server(settings: Settings) -> None:

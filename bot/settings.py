@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from playbook.calendar import parse_nudge_slot, parse_region, parse_zone
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1 (brackets allowed): reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class SettingsError(RuntimeError):
@@ -35,7 +46,8 @@ class Settings(BaseSettings):
     pilot_default_timezone: str = "Europe/Berlin"
     pilot_nudge_time: str = "MON 09:00"
     pilot_default_region: str = "DE"
-    pilot_allow_unauthenticated_teams: bool = False
+    pilot_teams_emulator: bool = False  # Teams without auth: loopback HOST and serviceUrls only
+    pilot_allow_unauthenticated_teams: bool = False  # retired: warns, opens nothing
     pilot_secret_key: str = ""  # Fernet key: encrypts platform tokens at rest
     pilot_retention_days: int = Field(default=0, ge=0)  # 0: keep closed pilots' free text
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -20,7 +20,18 @@ from sqlalchemy import create_engine, text
 from bot import logs
 from bot.app import App, build_app
 from bot.clock import SimulatedClock
-from bot.messages import ConversationRef, Inbound, PersonRef, Reply
+from bot.messages import (
+    Block,
+    BulletList,
+    ConversationRef,
+    Fields,
+    Heading,
+    Inbound,
+    Paragraph,
+    PersonRef,
+    Reply,
+    plain_text,
+)
 from bot.server import build_web_app
 from bot.settings import Settings
 from storage.db import sync_url, upgrade
@@ -85,6 +96,20 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
+def shown(reply: Reply) -> Reply:
+    """``reply`` as a plain-text platform shows it: mention tokens as ``@name``."""
+    blocks: list[Block] = []
+    for block in reply.blocks:
+        if isinstance(block, Heading | Paragraph):
+            block = replace(block, text=plain_text(block.text))
+        elif isinstance(block, Fields):
+            block = Fields(tuple((plain_text(k), plain_text(v)) for k, v in block.pairs))
+        elif isinstance(block, BulletList):
+            block = BulletList(tuple(plain_text(item) for item in block.items))
+        blocks.append(block)
+    return replace(reply, text=plain_text(reply.text), blocks=tuple(blocks))
+
+
 @dataclass
 class RecordingAdapter:
     """A fake chat platform at the adapter boundary: keeps every proactive send."""
@@ -103,11 +128,11 @@ class RecordingAdapter:
     async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
         if self.fail_with is not None:
             raise self.fail_with
-        self.sent.append((ref, reply))
+        self.sent.append((ref, shown(reply)))
         return f"m{len(self.sent)}"
 
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
-        self.updated.append((message_id, reply))
+        self.updated.append((message_id, shown(reply)))
 
     def to(self, user: str) -> list[Reply]:
         return [r for ref, r in self.sent if ref.user == user and ref.channel is None]
@@ -139,7 +164,7 @@ class Harness:
             direct=bool(kw.get("direct", False)),
         )
         replies = await self.app.coach.handle(inbound)
-        return "\n".join(r.text for r in replies)
+        return "\n".join(plain_text(r.text) for r in replies)
 
     async def advance_to(self, when: datetime) -> None:
         """Move the clock the way the console does: stop at every due moment and tick."""

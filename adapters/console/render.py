@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from bot.messages import Actions, BulletList, Fields, File, Heading, Image, Paragraph, Reply
+from bot.messages import (
+    Actions,
+    BulletList,
+    Fields,
+    File,
+    Heading,
+    Image,
+    Paragraph,
+    Reply,
+)
+from bot.messages import plain_text as p
 
 
 def render(reply: Reply, indent: str = "  ") -> Text:
     if not reply.blocks:
-        return Text(indent + reply.text.replace("\n", "\n" + indent))
+        return Text(indent + p(reply.text).replace("\n", "\n" + indent))
     out = Text()
     for block in reply.blocks:
         if isinstance(block, Heading):
-            out.append(indent + block.text + "\n", style="bold")
+            out.append(indent + p(block.text) + "\n", style="bold")
         elif isinstance(block, Paragraph):
-            out.append(indent + block.text.replace("\n", "\n" + indent) + "\n")
+            out.append(indent + p(block.text).replace("\n", "\n" + indent) + "\n")
         elif isinstance(block, Fields):
             for key, value in block.pairs:
-                out.append(f"{indent}  {key}: ", style="cyan")
-                out.append(value + "\n")
+                out.append(f"{indent}  {p(key)}: ", style="cyan")
+                out.append(p(value) + "\n")
         elif isinstance(block, BulletList):
             for item in block.items:
-                out.append(f"{indent}  • {item}\n")
+                out.append(f"{indent}  • {p(item)}\n")
         elif isinstance(block, Actions):
-            labels = "  ".join(f"[{b.label}]" for b in block.buttons)
+            labels = "  ".join(f"[{p(b.label)}]" for b in block.buttons)
             out.append(f"{indent}{labels}\n", style="dim")
         elif isinstance(block, Image):
-            out.append(f"{indent}({block.alt}: {block.path})\n", style="dim")
+            out.append(f"{indent}({p(block.alt)}: {block.path})\n", style="dim")
         elif isinstance(block, File):
             out.append(f"{indent}(attached: {block.name})\n", style="dim")
     out.rstrip()

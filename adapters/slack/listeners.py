@@ -41,9 +41,9 @@ from adapters.slack.surfaces import (
     CheckinContext,
     checkin_modal,
     home_view,
+    only_for_asker,
     read_checkin,
     role_picker,
-    visible_to_all,
 )
 from bot.catalog import Texts, texts
 from bot.messages import Inbound, PersonRef, Reply
@@ -122,7 +122,7 @@ class Listeners:
         name = slack_in.command_name(inbound.text)
         for reply in replies:
             payload = await self._render(inbound, reply, await self._extras(inbound, reply))
-            kind = "in_channel" if visible_to_all(name, reply) else "ephemeral"
+            kind = "ephemeral" if only_for_asker(name, reply) else "in_channel"
             await respond(**payload, response_type=kind, replace_original=False)
 
     async def _say(self, client: AsyncWebClient, inbound: Inbound, replies: list[Reply],
@@ -130,9 +130,10 @@ class Listeners:
         channel = inbound.channel or await self.dms.channel(
             client, inbound.workspace, inbound.user.id
         )
+        name = slack_in.command_name(inbound.text)
         for reply in replies:
             payload = await self._render(inbound, reply, await self._extras(inbound, reply))
-            if reply.problem is not None and not inbound.direct:
+            if not inbound.direct and only_for_asker(name, reply):
                 await client.chat_postEphemeral(channel=channel, user=inbound.user.id, **payload)
                 continue
             await post(client, channel, payload, thread_ts)

@@ -4,8 +4,8 @@ Pure: a neutral ``Reply`` in, blocks and a plain-text fallback out, always insid
 (50 blocks per message, 3000 characters per section text, 150 per header, 10 fields, 75 per
 button label). Too much content is cut at a line and marked with an ellipsis, never rejected.
 Headings after the first become bold lines of the section they introduce, so a status report
-stays compact. Text is escaped for mrkdwn (``&``, ``<``, ``>``); ``@U…`` and ``#C…`` ids that the
-core prints for people and channels without a known name become real Slack mentions.
+stays compact. Text is escaped for mrkdwn (``&``, ``<``, ``>``), so typed text stays inert; only
+the mention tokens the core writes (``bot.messages.mention``) become Slack mentions.
 """
 
 from __future__ import annotations
@@ -26,7 +26,21 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages import Actions, BulletList, Button, Fields, Heading, Image, Paragraph, Reply
+from bot.messages import (
+    CHANNEL,
+    NOTIFY,
+    Actions,
+    BulletList,
+    Button,
+    Fields,
+    Heading,
+    Image,
+    Mention,
+    Paragraph,
+    Reply,
+    plain_text,
+    render_mentions,
+)
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -40,15 +54,35 @@ MAX_BUTTONS = 25
 ELLIPSIS = "…"
 ACTION_PREFIX = "pc_"
 
-_USER_ID = re.compile(r"(?<![\w<|@])@([UW][A-Z0-9]{5,})\b")
-_CHANNEL_ID = re.compile(r"(?<![\w<|#])#([CG][A-Z0-9]{5,})\b")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+
+
+def _inert(text: str) -> str:
+    """mrkdwn escaping: typed ``<@U…>``, ``<!here>`` or ``<https://…|click>`` stay text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mention(found: Mention) -> str:
+    """A core-made mention: ``<@U…>`` notifies (and a person without a known name is shown by
+    Slack's own lookup), a quiet one reads ``@Name``; channels as ``<#C…>``."""
+    if found.kind == CHANNEL:
+        if _CHANNEL_ID.fullmatch(found.id):
+            return f"<#{found.id}>"
+        return _inert(found.label)
+    if _USER_ID.fullmatch(found.id) and (found.kind == NOTIFY or not found.name):
+        return f"<@{found.id}>"
+    return _inert(found.label)
 
 
 def escape(text: str) -> str:
-    """Slack mrkdwn escaping, then ``@U123ABC`` -> ``<@U123ABC>`` and ``#C123ABC`` -> ``<#C…>``."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _USER_ID.sub(r"<@\1>", text)
-    return _CHANNEL_ID.sub(r"<#\1>", text)
+    """Reply text as mrkdwn: inert everywhere but the core's mention tokens."""
+    return render_mentions(text, _mention, _inert)
+
+
+def plain(text: str) -> str:
+    """Reply text for ``plain_text`` objects (headers, buttons): mentions as ``@Name``."""
+    return plain_text(text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -111,7 +145,7 @@ def _buttons(buttons: Sequence[Button], index: int) -> Block:
         seen[button.action] = count + 1
         elements.append(
             ButtonElement(
-                text=PlainTextObject(text=clip(button.label, MAX_LABEL) or ELLIPSIS),
+                text=PlainTextObject(text=clip(plain(button.label), MAX_LABEL) or ELLIPSIS),
                 action_id=action_id(button.action, count),
                 value=clip(button.value, MAX_VALUE) or None,
                 style="primary" if not elements else None,
@@ -134,7 +168,9 @@ def to_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS, more: str = ELLIPSI
     for block in reply.blocks:
         if isinstance(block, Heading):
             if not out and not lead:
-                out.append(HeaderBlock(text=PlainTextObject(text=clip(block.text, MAX_HEADER))))
+                out.append(
+                    HeaderBlock(text=PlainTextObject(text=clip(plain(block.text), MAX_HEADER)))
+                )
             else:
                 out.extend(_sections([lead]) if lead else [])
                 lead = f"*{clip(escape(block.text), MAX_HEADER)}*"

@@ -194,6 +194,8 @@ def home_view(reply: Reply) -> View:
 PERSONAL_COMMANDS: Sequence[str] = ("tasks", "help", "")
 
 
-def visible_to_all(command: str, reply: Reply) -> bool:
-    """Replies to personal commands and refusals stay private (ephemeral)."""
-    return reply.problem is None and command not in PERSONAL_COMMANDS
+def only_for_asker(command: str, reply: Reply) -> bool:
+    """The one rule of who sees an answer given in a channel, for every listener (slash
+    commands, clicks, mentions): private replies (secrets such as the webhook token), refusals
+    and the answers to personal commands are shown to the asker alone (ephemeral)."""
+    return reply.private or reply.problem is not None or command in PERSONAL_COMMANDS

@@ -16,7 +16,10 @@ from storage.repositories import UnitOfWorkFactory
 def build_teams_adapter(
     settings: Settings, coach: Coach, uow: UnitOfWorkFactory, clock: Clock
 ) -> ChatAdapter | None:
-    """The Teams adapter; always offered (an empty MICROSOFT_APP_ID runs without auth)."""
+    """The Teams adapter when Teams is configured (MICROSOFT_APP_ID), or in the explicit emulator
+    mode (PILOT_TEAMS_EMULATOR=1); otherwise None, and ``/api/messages`` does not exist."""
+    if not settings.microsoft_app_id and not settings.pilot_teams_emulator:
+        return None
     from adapters.teams.adapter import TeamsAdapter
 
     return TeamsAdapter(settings, coach, uow, clock)

@@ -7,7 +7,9 @@ or the person's 1:1 chat, which is created (and stored) the first time a person 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -18,7 +20,7 @@ from bot.clock import Clock
 from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, is_loopback
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.teams")
@@ -45,6 +47,23 @@ def check_credentials(settings: Settings) -> None:
         raise SettingsError(f"MICROSOFT_APP_TENANT_ID: required for {APP_TYPES[app_type]}")
 
 
+async def _loopback_service(request: web.Request) -> bool:
+    """Whether the activity's ``serviceUrl`` (where the bot would POST) is on this machine.
+    aiohttp keeps the body, so the connector reads it again without another network read."""
+    try:
+        body = json.loads(await request.read())
+    except (ValueError, RecursionError):
+        return True  # not an activity: the connector answers 400 without posting anywhere
+    url = body.get("serviceUrl") if isinstance(body, dict) else None
+    if not isinstance(url, str):
+        return True  # nothing to post to
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return is_loopback(host)
+
+
 class TeamsAdapter:
     platform = "teams"
 
@@ -56,10 +75,11 @@ class TeamsAdapter:
         clock: Clock,
         connector: BotConnector | None = None,
     ) -> None:
-        self.refs = ReferenceStore(uow, clock)
+        self.auth_enabled = bool(settings.microsoft_app_id)
+        # emulator mode: nobody is authenticated, so no request may redirect a stored route
+        self.refs = ReferenceStore(uow, clock, keep_existing=not self.auth_enabled)
         self.turns = TeamsTurns(coach, uow, clock, self.refs, settings.pilot_default_language)
         self.turns.send_private = self.send
-        self.auth_enabled = bool(settings.microsoft_app_id)
         if connector is None:
             check_credentials(settings)
             from adapters.teams.botframework import BotFrameworkConnector, Credentials
@@ -76,7 +96,7 @@ class TeamsAdapter:
         self._strikes: dict[tuple[str, str], int] = {}  # consecutive busy answers per target
 
     async def start(self) -> None:
-        mode = "authenticated" if self.auth_enabled else "without auth (emulator/local mode)"
+        mode = "authenticated" if self.auth_enabled else "emulator mode, without auth (loopback)"
         log.info("teams adapter ready on POST %s, %s", ROUTE, mode)
 
     async def stop(self) -> None:
@@ -86,6 +106,10 @@ class TeamsAdapter:
         web_app.router.add_post(ROUTE, self.messages)
 
     async def messages(self, request: web.Request) -> web.Response:
+        if not self.auth_enabled and not await _loopback_service(request):
+            log.warning("teams emulator mode: activity refused (serviceUrl is not loopback)")
+            return web.json_response({"error": "emulator mode: serviceUrl must be loopback"},
+                                     status=403)  # fmt: skip
         return await self.connector.handle(request)
 
     async def send(self, ref: ConversationRef, reply: Reply) -> str | None:

@@ -142,6 +142,7 @@ class AdaptiveCard:
     body: tuple[Element, ...]
     fallback_text: str
     actions: tuple[Submit, ...] = field(default_factory=tuple)
+    mentions: tuple[Json, ...] = ()  # ``mention`` entities for the ``<at>`` tags in the text
 
     def to_json(self) -> Json:
         card: Json = {
@@ -152,6 +153,8 @@ class AdaptiveCard:
             "fallbackText": self.fallback_text,
             "msteams": {"width": "Full"},
         }
+        if self.mentions:
+            card["msteams"]["entities"] = [dict(m) for m in self.mentions]
         if self.actions:
             card["actions"] = [a.to_json() for a in self.actions]
         return card

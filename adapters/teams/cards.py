@@ -24,7 +24,19 @@ from adapters.teams.card_model import (
     TextInput,
 )
 from bot.catalog import Texts
-from bot.messages import Actions, BulletList, Button, Fields, Heading, Paragraph, Reply
+from bot.messages import (
+    NOTIFY,
+    Actions,
+    BulletList,
+    Button,
+    Fields,
+    Heading,
+    Mention,
+    Paragraph,
+    Reply,
+    plain_text,
+    render_mentions,
+)
 from bot.messages import Image as ImageBlock
 from playbook.parsing.numbers import MAX_NOTE
 
@@ -35,6 +47,35 @@ def value_id(index: int) -> str:
     return f"value{index}"
 
 
+ZWSP = "\u200b"
+
+
+def inert(text: str) -> str:
+    """Typed text as Adaptive Card markdown that forms no link and no ``<at>`` tag: a zero-width
+    space splits ``](`` and follows every ``<`` (every Teams client renders that as written)."""
+    return text.replace("](", "]" + ZWSP + "(").replace("<", "<" + ZWSP)
+
+
+class CardText:
+    """Reply text for one card: inert but for the core's mention tokens, which become
+    ``<at>Name</at>`` with the ``mention`` entity Teams needs to notify that person."""
+
+    def __init__(self) -> None:
+        self.mentions: dict[str, dict[str, object]] = {}
+
+    def __call__(self, text: str) -> str:
+        return render_mentions(text, self._mention, inert)
+
+    def _mention(self, found: Mention) -> str:
+        if found.kind != NOTIFY or not found.id:
+            return inert(found.label)
+        tag = f"<at>{inert(found.name or found.id)}</at>"
+        self.mentions.setdefault(tag, {"type": "mention", "text": tag,
+                                       "mentioned": {"id": found.id,
+                                                     "name": found.name or found.id}})  # fmt: skip
+        return tag
+
+
 def _paragraph(text: str) -> list[Element]:
     return [TextBlock(line) for line in text.split("\n") if line.strip()]
 
@@ -43,7 +84,8 @@ def _button(button: Button) -> Submit:
     data: dict[str, object] = {"action": button.action}
     if button.value:
         data["task" if button.action == "done" else "value"] = button.value
-    return Submit(button.label, data, style="positive" if button.action == "done" else None)
+    done = button.action == "done"
+    return Submit(plain_text(button.label), data, style="positive" if done else None)
 
 
 def _actions(block: Actions, t: Texts) -> ActionSet:
@@ -60,25 +102,27 @@ def _image_url(path: str) -> str | None:
 def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> AdaptiveCard:
     """Any reply as a card: headings, paragraphs, facts, bullets, images and buttons."""
     body: list[Element] = []
+    md = CardText()
     for block in reply.blocks or (Paragraph(reply.text),):
         if isinstance(block, Heading):
-            body.append(TextBlock(block.text, size="medium", weight="bolder"))
+            body.append(TextBlock(md(block.text), size="medium", weight="bolder"))
             if chart_url is not None and len(body) == 1:
                 body.append(Image(chart_url, t("teams.chart_alt")))
         elif isinstance(block, Paragraph):
-            body.extend(_paragraph(block.text))
+            body.extend(_paragraph(md(block.text)))
         elif isinstance(block, Fields):
-            body.append(FactSet(tuple(Fact(k, v) for k, v in block.pairs)))
+            body.append(FactSet(tuple(Fact(md(k), md(v)) for k, v in block.pairs)))
         elif isinstance(block, BulletList):
-            items = tuple(TextBlock(f"• {item}", spacing="none") for item in block.items)
+            items = tuple(TextBlock(f"• {md(item)}", spacing="none") for item in block.items)
             body.append(Container(items))
         elif isinstance(block, Actions):
             body.append(_actions(block, t))
         elif isinstance(block, ImageBlock):
             url = _image_url(block.path)
             if url is not None:
-                body.append(Image(url, block.alt))
-    return AdaptiveCard(body=tuple(body), fallback_text=reply.text)
+                body.append(Image(url, plain_text(block.alt)))
+    return AdaptiveCard(body=tuple(body), fallback_text=inert(plain_text(reply.text)),
+                        mentions=tuple(md.mentions.values()))  # fmt: skip
 
 
 def checkin_card(
@@ -96,7 +140,7 @@ def checkin_card(
         return AdaptiveCard(body=tuple(body), fallback_text=t("checkin.no_metrics"))
     body.append(TextBlock(t("teams.checkin.hint"), is_subtle=True))
     if error:
-        body.append(Container((TextBlock(error, color="attention", weight="bolder"),),
+        body.append(Container((TextBlock(CardText()(error), color="attention", weight="bolder"),),
                               style="attention"))  # fmt: skip
     for index, (name, unit) in enumerate(metrics):
         previous = _number(typed.get(value_id(index), ""))
@@ -111,7 +155,7 @@ def checkin_card(
                     {"action": "checkin", "metrics": [name for name, _ in metrics]},
                     style="positive")  # fmt: skip
     usage = t("teams.checkin.fallback", names=", ".join(name for name, _ in metrics))
-    fallback = "\n".join([*([error] if error else []), t("teams.checkin.title"), usage])
+    fallback = "\n".join([*([plain_text(error)] if error else []), t("teams.checkin.title"), usage])
     return AdaptiveCard(body=tuple(body), fallback_text=fallback, actions=(submit,))
 
 

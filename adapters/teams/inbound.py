@@ -66,11 +66,13 @@ def bot_id(activity: ActivityJson) -> str:
 
 
 def event_id(activity: ActivityJson) -> str | None:
-    """A delivery id unique across conversations (Teams message ids are per conversation)."""
+    """A delivery id unique across tenants and conversations (Teams message ids are per
+    conversation, and one tenant must never swallow another's message by reusing its id)."""
     raw = _str(activity.get("id"))
     if not raw:
         return None
-    scope = hashlib.sha256(channel_key(activity).encode()).hexdigest()[:16]
+    where = f"{tenant_of(activity)}\n{channel_key(activity)}"
+    scope = hashlib.sha256(where.encode()).hexdigest()[:16]
     return f"{scope}:{raw}"[:200]
 
 

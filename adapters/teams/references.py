@@ -39,9 +39,12 @@ class UserRoute:
 
 
 class ReferenceStore:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, *, keep_existing: bool = False
+    ) -> None:
         self.uow = uow
         self.clock = clock
+        self.keep_existing = keep_existing  # emulator mode: activities add routes, never replace
 
     async def remember(self, activity: ActivityJson) -> str:
         """Store the references this activity reveals: its conversation, and a way to reach
@@ -54,14 +57,17 @@ class ReferenceStore:
             repo = unit.repo
             if is_personal(activity):
                 if sender.get("id"):
+                    known = await repo.load_ref(PLATFORM, tenant, USER, sender["id"])
                     data = {"reference": reference_of(activity), "personal": True}
-                    await repo.save_ref(PLATFORM, tenant, USER, sender["id"], data)
+                    if not (self.keep_existing and known):
+                        await repo.save_ref(PLATFORM, tenant, USER, sender["id"], data)
             else:
                 key = channel_key(activity)
                 known = await repo.load_ref(PLATFORM, tenant, CHANNEL, key) or {}
                 name = name or str(known.get("name") or "")
                 data = {"reference": reference_of(activity), "name": name}
-                await repo.save_ref(PLATFORM, tenant, CHANNEL, key, data)
+                if not (self.keep_existing and known):
+                    await repo.save_ref(PLATFORM, tenant, CHANNEL, key, data)
             people = [sender] if not is_personal(activity) else []
             people += [{"id": p.id, "name": p.name} for _, p in mentions_of(activity)]
             people += [m for m in members_added(activity) if m.get("id") != bot_id(activity)]

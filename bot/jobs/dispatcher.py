@@ -18,6 +18,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Coroutine, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -77,6 +78,15 @@ def parse_reply(payload: str) -> Reply:
 @functools.lru_cache(maxsize=512)
 def _parse_cached(payload: str) -> Reply:
     return Reply.from_json(json.loads(payload))
+
+
+def private_target(ref: ConversationRef, reply: Reply) -> ConversationRef:
+    """A private reply never goes to a channel: to the person's DM, or nowhere."""
+    if not reply.private or ref.channel is None:
+        return ref
+    if not ref.user:
+        raise DeliveryError("private reply addressed to a channel", permanent=True)
+    return replace(ref, channel=None, extra={})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -160,6 +170,7 @@ class Dispatcher:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
             await self.limiter.acquire(ref.platform, ref.workspace)
             reply = parse_reply(row.payload)
+            ref = private_target(ref, reply)
             if row.message_id:  # a re-announcement: replace the message posted before
                 await adapter.update(ref, row.message_id, reply)
             else:

@@ -2,6 +2,10 @@
 
 A handler that refuses the input (returns a Problem) runs inside a savepoint that is rolled
 back, so nothing is stored from it; the event id and the caller's activity are still recorded.
+
+Each transaction first takes its conversation's lock (``storage.locks``), so the commands on one
+pilot run one after the other. One that still collides with another writer (a unique key, a
+deadlock, SQLite's lock) is run again once, and otherwise answered with "try again".
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot import observability
 from bot.catalog import texts
@@ -25,7 +31,7 @@ from playbook import calendar
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Problem
 from playbook.roles import Action, Role, allowed_roles, may
-from storage.repositories import Repository, UnitOfWorkFactory
+from storage.repositories import Repository, UnitOfWork, UnitOfWorkFactory
 from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
@@ -39,6 +45,14 @@ class PilotDefaults:
     region: str = "DE"
 
 
+@dataclass
+class _Seen:
+    """What one command's attempts learnt, for the answer when none of them got through."""
+
+    language: str
+    command: str = "none"
+
+
 class Coach:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, defaults: PilotDefaults) -> None:
         self.uow = uow
@@ -47,11 +61,26 @@ class Coach:
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         started = time.perf_counter()
+        seen = _Seen(self.defaults.language)
+        for attempt in (1, 2):
+            try:
+                return await self._handle(inbound, seen, started)
+            except (IntegrityError, OperationalError) as exc:
+                # Neither the statement nor the database's message: both can hold user text.
+                log.warning(
+                    "command conflict platform=%s workspace=%s command=%s attempt=%d error=%s",
+                    inbound.platform, inbound.workspace, seen.command, attempt,
+                    type(exc.orig).__name__,
+                )  # fmt: skip
+        observability.COMMANDS.labels(inbound.platform, seen.command, "conflict").inc()
+        return [views.problem_reply(texts(seen.language), Problem("command.conflict"))]
+
+    async def _handle(self, inbound: Inbound, seen: _Seen, started: float) -> list[Reply]:
         now = self.clock.now()
         outcome = "ok"
-        name = "none"
         pilot_id: int | None = None
         async with self.uow() as uow:
+            await uow.lock(inbound.platform, inbound.workspace, inbound.channel)
             repo = uow.repo
             if inbound.event_id and not await repo.claim_event(
                 inbound.platform, inbound.event_id, now
@@ -67,10 +96,11 @@ class Coach:
             if person.unreachable_since is not None:  # they wrote to us: reachable again
                 person.unreachable_since = None
                 repo.session.add(person)
-            pilot = await self._pilot_for(repo, workspace.id, inbound, person)
+            pilot = await self._locked_pilot(uow, workspace.id, inbound, person)
             t = texts(pilot.language if pilot else self.defaults.language)
+            seen.language = t.language
             parsed = cmd.parse_command(inbound.text, t.language)
-            name = type(parsed).__name__.lower()
+            seen.command = type(parsed).__name__.lower()
             turn = Turn(repo=repo, inbound=inbound, person=person, pilot=pilot, t=t, now=now)
             savepoint = await repo.session.begin_nested()
             result = await self._run(turn, parsed, workspace.id)
@@ -88,10 +118,10 @@ class Coach:
                 assert person.id is not None
                 await repo.touch(turn.pilot.id, person.id, now)
             await uow.commit()
-        observability.COMMANDS.labels(inbound.platform, name, outcome).inc()
+        observability.COMMANDS.labels(inbound.platform, seen.command, outcome).inc()
         log.info(
             "command handled platform=%s workspace=%s pilot=%s command=%s outcome=%s ms=%.1f",
-            inbound.platform, inbound.workspace, pilot_id, name, outcome,
+            inbound.platform, inbound.workspace, pilot_id, seen.command, outcome,
             (time.perf_counter() - started) * 1000,
         )  # fmt: skip
         return replies
@@ -122,6 +152,20 @@ class Coach:
             metrics = await uow.repo.metrics(pilot.id)
             await uow.commit()
             return pilot.language, [(m.name, m.unit) for m in metrics]
+
+    async def _locked_pilot(
+        self, uow: UnitOfWork, workspace_id: int, inbound: Inbound, person: Person
+    ) -> Pilot | None:
+        """The message's pilot, under its channel's lock: a direct message that reaches a
+        channel's pilot also waits for that channel, then reads the pilot again."""
+        pilot = await self._pilot_for(uow.repo, workspace_id, inbound, person)
+        if pilot is None or pilot.channel_id == inbound.channel:
+            return pilot
+        await uow.lock(inbound.platform, inbound.workspace, pilot.channel_id)
+        await uow.repo.session.refresh(pilot)
+        if pilot.status == "open":
+            return pilot
+        return await self._pilot_for(uow.repo, workspace_id, inbound, person)  # a next cycle
 
     async def _pilot_for(
         self, repo: Repository, workspace_id: int, inbound: Inbound, person: Person
@@ -183,6 +227,9 @@ class Coach:
         assert at is not None
         now = turn.now
         start = parsed.start or calendar.monday_of(calendar.local_date(now, d.timezone))
+        problem = cmd.start_problem(start, calendar.local_date(now, d.timezone))
+        if problem is not None:
+            return problem
         pilot = Pilot(
             workspace_id=workspace_id,
             channel_id=turn.inbound.channel,
@@ -230,6 +277,7 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.MetricToken: cycle.metric_token,
     cmd.NextCycle: cycle.next_cycle,
     cmd.Forget: cycle.forget_person,
+    cmd.ForgetMe: cycle.forget_me,
     cmd.Announce: cycle.announce,
 }
 

@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from bot.chart import chart_png
-from bot.messages import ConversationRef, File, Paragraph, Reply
+from bot.messages import ConversationRef, File, Paragraph, Reply, channel_mention
 from bot.report import summary_html
 from bot.services import views
 from bot.services.handlers import Result, Turn, resolve
-from bot.services.privacy import anonymous_name, forget
+from bot.services.privacy import anonymous_name, championed_pilots, forget, forget_in_pilots
 from bot.services.results import load_summary
 from bot.services.snapshot import Snapshot
 from bot.services.summary_views import results_reply
@@ -57,7 +57,11 @@ async def metric_token(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
 
 
 async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
+    """Close the pilot and open the next cycle. A cycle that has not begun is not closed: a
+    second ``next cycle`` sent with the first (they run one after the other) changes nothing."""
     old = snap.pilot
+    if snap.week < 1:
+        return Problem("cycle.not_started", {"date": turn.t.date(old.start_date)})
     old.status, old.closed_at = "closed", turn.now
     turn.repo.session.add(old)
     today = calendar.local_date(turn.now, old.timezone)
@@ -87,15 +91,32 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
 
 
 async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Result:
+    """A champion's ``forget @person``: that person's data in the pilots the caller champions
+    (this channel's series included), nowhere else. Erasing someone workspace-wide is the
+    operator's ``pilot-coach forget --user``."""
     ref = resolve(turn.inbound, parsed.target)
     if ref is None:
         return Problem("assign.unknown_person", {"value": parsed.target[:40]})
     person = await turn.repo.existing_person(snap.pilot.workspace_id, ref.id)
     if person is None or person.id is None:
         return Problem("forget.unknown", {"value": parsed.target[:40]})
-    label = anonymous_name(person.id)
-    await forget(turn.repo, person, turn.now)
+    if person.id == turn.person.id:
+        return await forget_me(turn, snap, cmd.ForgetMe())
+    assert turn.person.id is not None
+    pilots = await championed_pilots(turn.repo, turn.person.id)
+    label = await forget_in_pilots(turn.repo, person, pilots, turn.now)
+    if label is None:
+        return Problem("forget.unknown", {"value": parsed.target[:40]})
     return [views.text_reply(turn.t("forget.done", name=label))]
+
+
+async def forget_me(turn: Turn, snap: Snapshot, _parsed: cmd.ForgetMe) -> Result:
+    """``forget me``: the caller's own names, notes and answers, in every pilot."""
+    assert turn.person.id is not None
+    label = anonymous_name(turn.person.id)
+    await forget(turn.repo, turn.person, turn.now)
+    return [Reply(text=(text := turn.t("forget.done_me", name=label)), blocks=(Paragraph(text),),
+                  private=True)]  # fmt: skip
 
 
 async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
@@ -120,11 +141,19 @@ async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
         turn.now,
     )  # fmt: skip
     key = "announce.updated" if again else "announce.queued"
-    return [
-        views.text_reply(
-            turn.t(key, channel=parsed.channel or "#" + (snap.pilot.channel_name or channel))
-        )
-    ]
+    known = channel == snap.pilot.channel_id
+    name = channel_label(parsed.channel) or (snap.pilot.channel_name if known else "")
+    return [views.text_reply(turn.t(key, channel=channel_mention(channel, name)))]
+
+
+def channel_label(token: str | None) -> str:
+    """``<#C123|general>`` -> ``general``; ``#general`` -> ``general``; ``<#C123>`` -> ``""``."""
+    if not token:
+        return ""
+    token = token.strip()
+    if token.startswith("<#") and token.endswith(">"):
+        return token[2:-1].partition("|")[2]
+    return token.lstrip("#")
 
 
 def channel_of(token: str | None) -> str | None:

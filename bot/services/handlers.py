@@ -67,7 +67,7 @@ async def assign(turn: Turn, snap: Snapshot, parsed: cmd.Assign) -> Result:
     await turn.repo.set_role(turn.pilot.id, parsed.role.value, target.id, turn.person.id,
                              turn.now)  # fmt: skip
     snap = await load_snapshot(turn.repo, turn.pilot, turn.now)
-    text = t("assign.done", role=role, name=views.name_of(target))
+    text = t("assign.done", role=role, name=views.name_of(target, notify=True))
     text += "\n" + views.formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode}")
     return [views.text_reply(text)]
 

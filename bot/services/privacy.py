@@ -19,6 +19,7 @@ from storage.tables import (
     OutboxMessage,
     Person,
     Pilot,
+    Process,
     RetroAnswer,
     RoleAssignment,
     TaskState,
@@ -68,6 +69,92 @@ async def forget(repo: Repository, person: Person, now: datetime) -> None:
     person.unreachable_since = None
     s.add(person)
     await s.flush()
+
+
+async def championed_pilots(repo: Repository, person_id: int) -> list[int]:
+    """The pilots (any cycle) in which this person is the champion now."""
+    rows = await repo.session.exec(
+        select(RoleAssignment.pilot_id).where(
+            RoleAssignment.person_id == person_id,
+            RoleAssignment.role == "champion",
+            col(RoleAssignment.ended_at).is_(None),
+        )
+    )
+    return sorted(set(rows))
+
+
+async def forget_in_pilots(
+    repo: Repository, person: Person, pilot_ids: list[int], now: datetime
+) -> str | None:
+    """Forget a person in these pilots only (a champion's ``forget @person``): their roles there
+    end, their notes and retrospective answers there are gone, and what stays (numbers, ticked
+    tasks) moves to a new anonymous stand-in. Their data in other pilots is untouched. Returns
+    the stand-in's name, or None when the person has nothing in these pilots."""
+    assert person.id is not None
+    s = repo.session
+    scope = list(pilot_ids)
+    present = False
+    for table, column in _PERSON_COLUMNS:
+        found = await s.exec(
+            select(table.pilot_id).where(col(table.pilot_id).in_(scope), column == person.id)
+        )
+        present = present or found.first() is not None
+    if not present:
+        return None
+    stand_in = Person(workspace_id=person.workspace_id, external_id=f"forgetting-{person.id}")
+    s.add(stand_in)
+    await s.flush()
+    assert stand_in.id is not None
+    stand_in.external_id = f"forgotten-{stand_in.id}"
+    stand_in.display_name = anonymous_name(stand_in.id)
+    s.add(stand_in)
+    secrets = {x for x in (person.display_name, person.external_id) if x}
+    await s.exec(delete(RetroAnswer).where(col(RetroAnswer.pilot_id).in_(scope),
+                                           col(RetroAnswer.person_id) == person.id))  # fmt: skip
+    await s.exec(delete(Activity).where(col(Activity.pilot_id).in_(scope),
+                                        col(Activity.person_id) == person.id))  # fmt: skip
+    await s.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.pilot_id).in_(scope),
+            col(OutboxMessage.person_id) == person.id,
+            col(OutboxMessage.status) != "sent",
+        )
+    )
+    await s.exec(
+        update(RoleAssignment)
+        .where(col(RoleAssignment.pilot_id).in_(scope), col(RoleAssignment.person_id) == person.id,
+               col(RoleAssignment.ended_at).is_(None))
+        .values(ended_at=now)
+    )  # fmt: skip
+    for table, column in _PERSON_COLUMNS:
+        values: dict[str, Any] = {column.key: stand_in.id}
+        if table in (Checkin, TaskState):
+            values["note"] = ""
+        await s.exec(
+            update(table).where(col(table.pilot_id).in_(scope), column == person.id).values(values)
+        )
+    in_scope = select(OutboxMessage).where(col(OutboxMessage.pilot_id).in_(scope))
+    for row in await s.exec(in_scope):
+        payload, target = _scrub(row.payload, secrets), _scrub(row.target, secrets)
+        if payload != row.payload or target != row.target:
+            row.payload, row.target = payload, target
+            s.add(row)
+    await s.flush()
+    return stand_in.display_name
+
+
+# Every column that names a person in a pilot's records (RetroAnswer and Activity rows of a
+# forgotten person are deleted instead).
+_PERSON_COLUMNS: tuple[tuple[Any, Any], ...] = (
+    (RoleAssignment, col(RoleAssignment.person_id)),
+    (RoleAssignment, col(RoleAssignment.assigned_by)),
+    (Checkin, col(Checkin.person_id)),
+    (TaskState, col(TaskState.done_by)),
+    (Process, col(Process.created_by)),
+    (Metric, col(Metric.owner_id)),
+    (RetroAnswer, col(RetroAnswer.person_id)),
+    (Activity, col(Activity.person_id)),
+)
 
 
 def _scrub(data: dict[str, Any], secrets: set[str]) -> dict[str, Any]:

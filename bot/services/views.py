@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.catalog import Texts
-from bot.messages import Actions, Block, BulletList, Button, Fields, Heading, Paragraph, Reply
+from bot.messages import (
+    Actions,
+    Block,
+    BulletList,
+    Button,
+    Fields,
+    Heading,
+    Paragraph,
+    Reply,
+    mention,
+)
 from bot.services.snapshot import MetricView, Snapshot
 from playbook.parsing.numbers import Problem
 from playbook.roadmap import LAST_WEEK, Task
@@ -40,10 +50,12 @@ def help_reply(t: Texts, lead: str | None = None) -> Reply:
     return Reply(text=text, blocks=tuple(blocks))
 
 
-def name_of(person: Person | None) -> str:
+def name_of(person: Person | None, *, notify: bool = False) -> str:
+    """A person in a reply, as a mention token the adapter renders (``notify``: the platform
+    tells them, for the messages that concern them: role assignment, escalation, announce)."""
     if person is None:
         return "–"
-    return "@" + (person.display_name or person.external_id)
+    return mention(person.external_id, person.display_name, notify=notify)
 
 
 def role_name(t: Texts, role: Role) -> str:

@@ -10,7 +10,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from playbook.parsing.numbers import Problem, parse_number
@@ -20,6 +20,8 @@ MAX_MESSAGE = 2000
 MAX_NAME = 80
 MAX_FIELD = 200
 MAX_UNIT = 20
+#: How far from today week 1 may begin: a pilot planned ahead, or one recorded after the fact.
+START_WINDOW = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class ForgetMe:
+    """``forget me``: anyone may have their own data removed."""
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -146,6 +153,7 @@ Command = (
     | MetricToken
     | NextCycle
     | Forget
+    | ForgetMe
     | Help
     | Snooze
     | Retro
@@ -274,6 +282,16 @@ def _start(rest: str, _language: str) -> Start | Problem:
     if start.weekday() != 0:
         return Problem("start.not_monday", {"value": start.isoformat()})
     return Start(start)
+
+
+def start_problem(start: date, today: date) -> Problem | None:
+    """Why week 1 cannot begin on ``start`` seen from ``today``: more than about a year away
+    (``start 0001-01-01`` would leave no week, nudge or report date that can be computed)."""
+    earliest, latest = today - START_WINDOW, today + START_WINDOW
+    if earliest <= start <= latest:
+        return None
+    return Problem("start.out_of_range", {"value": start.isoformat(),
+                   "earliest": earliest.isoformat(), "latest": latest.isoformat()})  # fmt: skip
 
 
 def _assign(rest: str, _language: str) -> Assign | Problem:
@@ -419,8 +437,13 @@ def _retro(rest: str, _language: str) -> Retro | Problem:
     return Retro(int(number), text.strip())
 
 
-def _forget(rest: str, _language: str) -> Forget | Problem:
+MYSELF = frozenset({"me", "myself", "mich"})
+
+
+def _forget(rest: str, _language: str) -> Forget | ForgetMe | Problem:
     target = rest.split(" ")[0] if rest else ""
+    if target.lower() in MYSELF:
+        return ForgetMe()
     return Forget(target) if target else Problem("forget.usage")
 
 

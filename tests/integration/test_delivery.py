@@ -25,7 +25,7 @@ from bot.ports import DeliveryError
 from storage.db import make_engine
 from storage.repositories import UnitOfWorkFactory
 from storage.tables import OutboxMessage, Pilot
-from tests.conftest import BERLIN, Harness, RecordingAdapter, make_settings
+from tests.conftest import BERLIN, Harness, RecordingAdapter, make_settings, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -179,7 +179,7 @@ async def test_permanent_error_pauses_nudges_and_tells_the_champion(harness: Har
     async def send(ref: ConversationRef, reply: Reply) -> None:
         if ref.user == "olaf" and olaf_blocked[0]:
             raise gone
-        harness.adapter.sent.append((ref, reply))
+        harness.adapter.sent.append((ref, shown(reply)))
 
     harness.adapter.send = send  # type: ignore[method-assign]
     await harness.app.scheduler.tick()

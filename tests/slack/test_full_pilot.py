@@ -56,7 +56,7 @@ async def test_a_full_pilot_runs_through_slack_alone(world_on_each_db: SlackWorl
 
     # roles from the menus; names come from users.info
     await w.pick(CLARA, "champion", CLARA)
-    assert last_response(w)["text"].startswith("@Clara is now Champion")
+    assert last_response(w)["text"].startswith("<@UCLARA01> is now Champion")
     await w.pick(CLARA, "modeler", OLAF)
     await w.pick(CLARA, "integrator", INES)
     assert "= 2 of 2" in last_response(w)["text"]

@@ -16,7 +16,18 @@ from adapters.slack.installations import redact
 from adapters.slack.outbound import fallback_text, message, to_blocks
 from adapters.slack.surfaces import CheckinContext, with_snooze
 from bot.app import build_app
-from bot.messages import Actions, BulletList, Button, Fields, Heading, Paragraph, PersonRef, Reply
+from bot.messages import (
+    Actions,
+    BulletList,
+    Button,
+    Fields,
+    Heading,
+    Paragraph,
+    PersonRef,
+    Reply,
+    channel_mention,
+    mention,
+)
 from bot.settings import Settings, SettingsError
 from tests.slack.world import fixture
 
@@ -90,9 +101,17 @@ def test_big_replies_stay_inside_block_kit_limits() -> None:
     assert len(fallback_text(reply)) <= 3000
 
 
-def test_text_is_escaped_and_ids_become_mentions() -> None:
-    reply = Reply(text="<!here> R&D: @U0OLAF02 in #C0PILOT1, mail a@b.de")
-    assert fallback_text(reply) == "&lt;!here&gt; R&amp;D: <@U0OLAF02> in <#C0PILOT1>, mail a@b.de"
+def test_text_is_escaped_and_only_core_tokens_become_mentions() -> None:
+    olaf = mention("U0OLAF02", "Olaf", notify=True)
+    quiet = mention("U0INES03", "Ines")
+    text = f"<!here> R&D: {olaf} in {channel_mention('C0PILOT1')}, {quiet}, mail a@b.de"
+    assert fallback_text(Reply(text=text)) == (
+        "&lt;!here&gt; R&amp;D: <@U0OLAF02> in <#C0PILOT1>, @Ines, mail a@b.de"
+    )
+    typed = "Audit @U0BOSS01 <@U0BOSS01> #C0PILOT1 <#C0PILOT1>"
+    assert fallback_text(Reply(text=typed)) == (
+        "Audit @U0BOSS01 &lt;@U0BOSS01&gt; #C0PILOT1 &lt;#C0PILOT1&gt;"
+    )
 
 
 def test_buttons_get_unique_action_ids_and_nudges_a_snooze_button() -> None:

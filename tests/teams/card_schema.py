@@ -37,7 +37,31 @@ SCHEMA: dict[str, Any] = {
                 "msteams": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"width": {"const": "Full"}},
+                    "properties": {
+                        "width": {"const": "Full"},
+                        # card mentions: each <at>…</at> in the text has its entity
+                        "entities": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["type", "text", "mentioned"],
+                                "properties": {
+                                    "type": {"const": "mention"},
+                                    "text": {"type": "string", "pattern": "^<at>[^<]+</at>$"},
+                                    "mentioned": {
+                                        "type": "object",
+                                        "additionalProperties": False,
+                                        "required": ["id", "name"],
+                                        "properties": {
+                                            "id": {"type": "string", "minLength": 1},
+                                            "name": {"type": "string", "minLength": 1},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
                 },
             },
         },

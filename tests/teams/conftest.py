@@ -71,7 +71,12 @@ async def start_server() -> AsyncIterator[StartServer]:
 
     async def start(db_url: str, now: datetime = START, **settings: Any) -> TeamsServer:
         config = make_settings(db_url).model_copy(
-            update={"microsoft_app_id": "", "microsoft_app_password": "", **settings}
+            update={
+                "microsoft_app_id": "",
+                "microsoft_app_password": "",
+                "pilot_teams_emulator": True,
+                **settings,
+            }
         )
         clock = SimulatedClock(now)
         app = build_app(config, clock=clock)
