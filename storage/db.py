@@ -1,4 +1,6 @@
-"""Database engines and migrations: one URL in, an async engine and Alembic upgrades out."""
+"""Database engines and migrations: one URL in, an async engine and Alembic upgrades out.
+
+Engines hide bound parameters in their errors and logs: those hold what users typed."""
 
 from __future__ import annotations
 
@@ -67,10 +69,10 @@ def make_engine(url: str) -> AsyncEngine:
         # the transaction itself on the dispatcher's hot path.
         in_memory = target.database in (None, "", ":memory:")
         pooling = {} if in_memory else {"pool_size": 5, "max_overflow": 10}
-        engine = create_async_engine(target, **pooling)
+        engine = create_async_engine(target, hide_parameters=True, **pooling)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(target, pool_pre_ping=True)
+    return create_async_engine(target, pool_pre_ping=True, hide_parameters=True)
 
 
 def _alembic_config(url: str) -> Config:
@@ -106,7 +108,7 @@ def sqlite_file_missing(url: str) -> str | None:
 def current_revision(url: str) -> str | None:
     if sqlite_file_missing(url):  # do not create an empty file just to look
         return None
-    engine = create_engine(sync_url(url), poolclass=NullPool)
+    engine = create_engine(sync_url(url), poolclass=NullPool, hide_parameters=True)
     try:
         with engine.connect() as connection:
             return _revision(connection)

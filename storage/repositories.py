@@ -1,7 +1,8 @@
 """Repositories and the unit of work: the only place that talks SQL.
 
 ``async with uow:`` opens one transaction; ``await uow.commit()`` makes it stick, leaving the
-block without a commit rolls it back.
+block without a commit rolls it back. ``await uow.lock(...)`` makes it wait for the other
+commands on the same conversation (``storage.locks``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.locks import ConversationLocks, WriterLock
 from storage.tables import (
     Activity,
     Checkin,
@@ -589,9 +591,11 @@ def _json_text(value: dict[str, Any]) -> str:
 class UnitOfWork:
     """One transaction: ``async with uow: ...; await uow.commit()``."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, writer: WriterLock | None = None) -> None:
         self._engine = engine
+        self._writer = writer or WriterLock(engine)
         self._session: AsyncSession | None = None
+        self._locks: ConversationLocks | None = None
 
     @property
     def repo(self) -> Repository:
@@ -601,6 +605,7 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = AsyncSession(self._engine, expire_on_commit=False)
+        self._locks = ConversationLocks(self._session, self._writer)
         return self
 
     async def __aexit__(
@@ -609,9 +614,17 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
-        await self._session.close()  # rolls back what was not committed; keeps loaded rows usable
-        self._session = None
+        assert self._session is not None and self._locks is not None
+        try:
+            await self._session.close()  # rolls back what was not committed; keeps rows usable
+        finally:
+            self._locks.release()
+            self._session = self._locks = None
+
+    async def lock(self, platform: str, workspace: str, channel: str) -> None:
+        """Wait until no other unit of work holds this conversation (see ``storage.locks``)."""
+        assert self._locks is not None
+        await self._locks.acquire(platform, workspace, channel)
 
     async def commit(self) -> None:
         assert self._session is not None
@@ -621,6 +634,7 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.writer = WriterLock(engine)  # one per database: build one factory per engine
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, self.writer)

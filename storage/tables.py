@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import utc_column
@@ -55,9 +55,14 @@ class Pilot(SQLModel, table=True):
 
 
 class RoleAssignment(SQLModel, table=True):
-    """Role history: the current owner of a role is the row without ``ended_at``."""
+    """Role history: the current owner of a role is the row without ``ended_at`` (at most one
+    per pilot and role: a partial unique index, migration 0005)."""
 
     __tablename__ = "role_assignments"
+    __table_args__ = (
+        Index("uq_role_assignments_active", "pilot_id", "role", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilots.id", index=True)
     role: str = Field(max_length=16)
