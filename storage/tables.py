@@ -79,6 +79,8 @@ class Activity(SQLModel, table=True):
     pilot_id: int = Field(foreign_key="pilots.id", primary_key=True)
     person_id: int = Field(foreign_key="people.id", primary_key=True)
     last_active_at: datetime = Field(sa_column=utc_column())
+    # ``pause``: no nudges to this person in this pilot until ``resume``
+    paused_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class TaskState(SQLModel, table=True):
@@ -117,6 +119,8 @@ class Metric(SQLModel, table=True):
     lower_is_better: bool = True
     owner_id: int | None = Field(default=None, foreign_key="people.id")
     kind: str = Field(default="free", max_length=16)  # playbook.results.MetricKind
+    # ``metric remove``: gone from status and results, its check-ins stay in the export
+    removed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Checkin(SQLModel, table=True):
@@ -132,6 +136,8 @@ class Checkin(SQLModel, table=True):
     source: str = Field(default="chat", max_length=16)
     idempotency_key: str | None = Field(default=None, max_length=200)
     recorded_at: datetime = Field(sa_column=utc_column())
+    # ``checkin undo``: no longer counts, stays in the export
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -93,13 +93,7 @@ async def forget_in_pilots(
     assert person.id is not None
     s = repo.session
     scope = list(pilot_ids)
-    present = False
-    for table, column in _PERSON_COLUMNS:
-        found = await s.exec(
-            select(table.pilot_id).where(col(table.pilot_id).in_(scope), column == person.id)
-        )
-        present = present or found.first() is not None
-    if not present:
+    if not await _present(repo, person, scope):
         return None
     stand_in = Person(workspace_id=person.workspace_id, external_id=f"forgetting-{person.id}")
     s.add(stand_in)
@@ -140,7 +134,20 @@ async def forget_in_pilots(
             row.payload, row.target = payload, target
             s.add(row)
     await s.flush()
+    if not await _present(repo, person, None):  # nothing of them is left anywhere: erase the rest
+        await forget(repo, person, now)
     return stand_in.display_name
+
+
+async def _present(repo: Repository, person: Person, pilot_ids: list[int] | None) -> bool:
+    """Whether any pilot's records (of ``pilot_ids``, or of all pilots) name this person."""
+    for table, column in _PERSON_COLUMNS:
+        query = select(table.pilot_id).where(column == person.id)
+        if pilot_ids is not None:
+            query = query.where(col(table.pilot_id).in_(pilot_ids))
+        if (await repo.session.exec(query)).first() is not None:
+            return True
+    return False
 
 
 # Every column that names a person in a pilot's records (RetroAnswer and Activity rows of a

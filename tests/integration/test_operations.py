@@ -76,7 +76,7 @@ async def test_forget_leaves_no_trace_but_results_still_render(harness: Harness)
     await _pilot(h)
     assert "Only the Champion" in await h.say("olafsson", "forget @clara")
     out = await h.say("clara", "forget @olafsson")
-    assert out.startswith("Done: that person's names, notes and retrospective answers are removed")
+    assert out.startswith("Done: in the pilots you champion, that person's roles have ended")
     dump = await backup.dump(h.app.settings)
     assert "olafsson" not in dump.lower()
     assert "former-member-" in dump
