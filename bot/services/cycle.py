@@ -106,7 +106,7 @@ async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Resul
     pilots = await championed_pilots(turn.repo, turn.person.id)
     label = await forget_in_pilots(turn.repo, person, pilots, turn.now)
     if label is None:
-        return Problem("forget.unknown", {"value": parsed.target[:40]})
+        return Problem("forget.not_yours", {"name": views.name_of(person)})
     return [views.text_reply(turn.t("forget.done", name=label))]
 
 

@@ -93,7 +93,7 @@ async def test_forget_from_another_channel_does_not_touch_a_pilot(
     await w.command(MARC, "start 2027-01-04", channel=other, channel_name="marc")
     await w.command(MARC, f"assign champion <@{MARC}>", channel=other)
     await w.command(MARC, f"forget <@{OLAF}>", channel=other)
-    assert "no data" in w.fake.of("response_url")[-1].args["text"]
+    assert "no data in the pilots you champion" in w.fake.of("response_url")[-1].args["text"]
 
     await w.command(CLARA, "status")
     status = w.fake.of("response_url")[-1].args["text"]
