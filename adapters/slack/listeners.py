@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -150,10 +150,32 @@ class Listeners:
             await self._say(client, inbound, replies)
 
     # ---- listeners ----------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _answering(
+        self, sorry: Callable[[dict[str, Any]], Awaitable[Any]]
+    ) -> AsyncIterator[None]:
+        """Work after the ack: if it fails, the person is told (in the default language, as the
+        pilot may be what failed to load) instead of waiting for an answer that never comes.
+        The log names the error class only: exception texts can quote what people typed."""
+        async with self.tracker.busy():
+            try:
+                yield
+            except Exception as exc:
+                log.error("slack listener failed error=%s", type(exc).__name__)
+                t = texts(self.coach.defaults.language)
+                reply = Reply(text=t("command.failed"), problem="command.failed")
+                try:
+                    await sorry(message(reply))
+                except Exception as failed:  # the apology is best effort
+                    log.warning("slack apology not delivered error=%s", type(failed).__name__)
+
     async def command(
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        async with self.tracker.busy():
+        async def sorry(payload: dict[str, Any]) -> None:
+            await respond(**payload, response_type="ephemeral", replace_original=False)
+
+        async with self._answering(sorry):
             await ack()
             inbound = await self._named(client, slack_in.from_command(body))
             if _wants_modal(inbound.text):
@@ -162,13 +184,22 @@ class Listeners:
             await self._respond(respond, inbound, await self.coach.handle(inbound))
 
     async def mention(self, body: Body, client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        async with self.tracker.busy():
+        event = body.get("event") or {}
+
+        async def sorry(payload: dict[str, Any]) -> None:
+            if event.get("channel_type") == "im":
+                await client.chat_postMessage(channel=str(event.get("channel")), **payload)
+            else:
+                await client.chat_postEphemeral(channel=str(event.get("channel")),
+                                                user=str(event.get("user")), **payload)  # fmt: skip
+
+        async with self._answering(sorry):
             found = slack_in.from_message(body, context.bot_user_id)
             if found is None:
                 return
             inbound = await self._named(client, found)
             replies = await self.coach.handle(inbound)
-            await self._say(client, inbound, replies, (body.get("event") or {}).get("thread_ts"))
+            await self._say(client, inbound, replies, event.get("thread_ts"))
 
     async def direct_message(
         self, body: Body, client: AsyncWebClient, context: AsyncBoltContext
@@ -192,7 +223,11 @@ class Listeners:
         self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
-        async with self.tracker.busy():
+        async def sorry(payload: dict[str, Any]) -> None:
+            if body.get("response_url"):
+                await respond(**payload, response_type="ephemeral", replace_original=False)
+
+        async with self._answering(sorry):
             await ack()
             if action_kind(str(action.get("action_id") or "")) == "checkin":
                 channel, direct = slack_in.interaction_place(body)

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from aiohttp import web
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.server import UnsafeSettings, check_safe
@@ -238,3 +239,32 @@ async def test_a_tenant_cannot_swallow_another_tenants_message_by_reusing_its_id
     await server.post(second)
     answers = [c.fallback for c in connector.since(mark)]
     assert any("Pilot started" in a for a in answers)
+
+
+# ---- no acknowledged command without an answer, no typed text in the log ----------------------
+
+
+async def test_a_failure_after_the_ack_is_answered_and_logged_without_user_text(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    await champion_pilot(world)
+    async with world.app.engine.begin() as conn:  # the database loses a table under the bot
+        await conn.execute(text("DROP TABLE activity"))
+    await world.command(CLARA, "process add secret-customer-list")
+    answer = world.fake.of("response_url")[-1].args
+    assert answer["response_type"] == "ephemeral" and "try again" in answer["text"]
+    await world.mention(CLARA, "process add secret-customer-list")
+    assert "try again" in world.fake.of("chat.postEphemeral")[-1].args["text"]
+    assert "secret-customer-list" not in caplog.text
+
+
+async def test_a_listener_failing_outside_the_coach_still_answers(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    await champion_pilot(world)
+    await world.command(CLARA, 'metric add "repair time" days baseline=8')
+    world.fake.fail("views.open", "internal_error")  # the check-in form cannot be opened
+    await world.command(CLARA, "checkin")
+    answer = world.fake.of("response_url")[-1].args
+    assert answer["response_type"] == "ephemeral" and "went wrong" in answer["text"]
+    assert "slack listener failed error=SlackApiError" in caplog.text
