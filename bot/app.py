@@ -31,12 +31,15 @@ class App:
     scheduler: NudgeScheduler
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
 
-    async def channel_zone(self, platform: str, workspace: str, channel: str) -> str | None:
+    async def channel_setup(
+        self, platform: str, workspace: str, channel: str
+    ) -> tuple[str, str] | None:
+        """(time zone, language) of the channel's current pilot, if it has one."""
         async with self.uow() as uow:
             ws = await uow.repo.workspace(platform, workspace)
             assert ws.id is not None
             pilot = await uow.repo.current_pilot(ws.id, channel)
-            return pilot.timezone if pilot else None
+            return (pilot.timezone, pilot.language) if pilot else None
 
     async def load_sim_clock(self) -> datetime | None:
         async with self.uow() as uow:

@@ -10,6 +10,7 @@ from rich.console import Console
 from adapters.console.adapter import ConsoleAdapter
 from adapters.console.session import ConsoleSession
 from bot.app import build_app
+from bot.catalog import texts
 from bot.clock import SimulatedClock, SystemClock
 from bot.settings import Settings
 from storage.db import upgrade
@@ -28,11 +29,12 @@ async def run_console(settings: Settings, *, user: str, channel: str, interactiv
         await app.save_sim_clock(clock.now())
         session = ConsoleSession(
             adapter, app.coach.handle, app.scheduler, clock, app.save_sim_clock,
-            app.channel_zone, settings.pilot_default_timezone,
+            app.channel_setup, settings.pilot_default_timezone,
+            default_language=settings.pilot_default_language,
             user=user, channel=channel, echo=not interactive,
         )  # fmt: skip
         if interactive:
-            console.print("Pilot Coach console — type help; :as NAME, :advance 1w, Ctrl-D to quit")
+            console.print(texts(settings.pilot_default_language)("console.banner"))
         while True:
             if interactive:
                 try:

@@ -53,7 +53,8 @@ class ConsoleAdapter:
 
 
 def parse_advance(arg: str, now: datetime, zone: str) -> datetime | str:
-    """``1w``/``3d``/``2h``/``30m`` or ``to 2027-03-22T08:00`` (local) -> target, or an error."""
+    """``1w``/``3d``/``2h``/``30m`` or ``to 2027-03-22T08:00`` (local) -> target, or the catalog
+    key of the error."""
     arg = arg.strip().lower()
     match = _STEP.match(arg)
     if match:  # wall-clock arithmetic in the pilot's zone: 1w is Monday 09:30 to Monday 09:30
@@ -65,11 +66,11 @@ def parse_advance(arg: str, now: datetime, zone: str) -> datetime | str:
         try:
             local = datetime.fromisoformat(arg[3:].strip().upper())
         except ValueError:
-            return "expected :advance to YYYY-MM-DDTHH:MM"
+            return "console.advance_to_usage"
         if local.tzinfo is None:
             local = local.replace(tzinfo=ZoneInfo(zone))
         return local
-    return "expected :advance 1w, 3d, 2h, 30m or :advance to 2027-03-22T08:00"
+    return "console.advance_usage"
 
 
 __all__ = ["ConsoleAdapter", "parse_advance", "person", "to_inbound"]

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from babel.dates import format_datetime
+
 from adapters.console.adapter import ConsoleAdapter, parse_advance
 from adapters.console.inbound import WORKSPACE, to_inbound
+from bot.catalog import Texts, texts
 from bot.clock import SimulatedClock
 from bot.jobs.scheduler import NudgeScheduler
 from bot.messages import Inbound, Reply
 
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
-ZoneLookup = Callable[[str, str, str], Awaitable[str | None]]
+SetupLookup = Callable[[str, str, str], Awaitable[tuple[str, str] | None]]  # (zone, language)
 SaveClock = Callable[[datetime], Awaitable[None]]
 
 
@@ -28,9 +31,10 @@ class ConsoleSession:
         scheduler: NudgeScheduler,
         clock: SimulatedClock,
         save_clock: SaveClock,
-        zone_of: ZoneLookup,
+        setup_of: SetupLookup,
         default_zone: str,
         *,
+        default_language: str = "de",
         user: str,
         channel: str,
         echo: bool,
@@ -40,8 +44,9 @@ class ConsoleSession:
         self.scheduler = scheduler
         self.clock = clock
         self.save_clock = save_clock
-        self.zone_of = zone_of
+        self.setup_of = setup_of
         self.default_zone = default_zone
+        self.default_language = default_language
         self.user = user.lstrip("@")
         self.channel = channel.lstrip("#")
         self.echo = echo
@@ -50,8 +55,16 @@ class ConsoleSession:
     def prompt(self) -> str:
         return f"@{self.user} › "
 
+    async def setup(self) -> tuple[str, str]:
+        """The channel's pilot's (zone, language), or the defaults before a pilot exists."""
+        found = await self.setup_of("console", WORKSPACE, self.channel)
+        return found or (self.default_zone, self.default_language)
+
     async def zone(self) -> str:
-        return await self.zone_of("console", WORKSPACE, self.channel) or self.default_zone
+        return (await self.setup())[0]
+
+    async def texts(self) -> Texts:
+        return texts((await self.setup())[1])
 
     async def run_line(self, line: str) -> None:
         line = line.rstrip("\n")
@@ -76,18 +89,15 @@ class ConsoleSession:
         elif word == "advance":
             target = parse_advance(arg, self.clock.now(), await self.zone())
             if isinstance(target, str):
-                self.adapter.say(target, style="red")
+                self.adapter.say((await self.texts())(target), style="red")
             elif target <= self.clock.now():
-                self.adapter.say("the clock only moves forward", style="red")
+                self.adapter.say((await self.texts())("console.forward_only"), style="red")
             else:
                 await self.advance(target)
         elif word == "now":
             self.adapter.say(await self.local_now())
         else:
-            self.adapter.say(
-                ":as NAME · :advance 1w|3d|2h|30m · :advance to 2027-03-22T08:00 · :now",
-                style="red",
-            )
+            self.adapter.say((await self.texts())("console.meta_usage"), style="red")
 
     async def advance(self, target: datetime) -> None:
         await self.scheduler.run_until(self.clock, target)
@@ -97,5 +107,7 @@ class ConsoleSession:
     async def local_now(self) -> str:
         from zoneinfo import ZoneInfo
 
-        local = self.clock.now().astimezone(ZoneInfo(await self.zone()))
-        return local.strftime("%a %Y-%m-%d %H:%M %Z")
+        zone, language = await self.setup()
+        local = self.clock.now().astimezone(ZoneInfo(zone))
+        day = format_datetime(local, "EEE", locale=language)
+        return f"{day} {local:%Y-%m-%d %H:%M %Z}"

@@ -48,7 +48,8 @@ async def run_demo(language: str, out_dir: Path, db_url: str, console: Console) 
         await app.save_sim_clock(clock.now())
         session = ConsoleSession(
             adapter, app.coach.handle, app.scheduler, clock, app.save_sim_clock,
-            app.channel_zone, ZONE, user="clara", channel=CHANNEL, echo=True,
+            app.channel_setup, ZONE, default_language=language, user="clara", channel=CHANNEL,
+            echo=True,
         )  # fmt: skip
         for line in script(language):
             await session.run_line(line)
