@@ -56,8 +56,9 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
                     "roles": [h.model_dump(mode="json") for h in history],
                     "tasks_done": sorted(snap.done),
                     "processes": [p.model_dump(mode="json") for p in snap.processes],
-                    "metrics": [v.metric.model_dump(mode="json") for v in snap.metrics],
-                    "checkins": [c.model_dump(mode="json") for c in snap.checkins],
+                    # removed metrics and withdrawn check-ins too (removed_at, withdrawn_at)
+                    "metrics": [m.model_dump(mode="json") for m in snap.all_metrics],
+                    "checkins": [c.model_dump(mode="json") for c in snap.all_checkins],
                 }
             )
         return json.dumps({"pilots": data}, ensure_ascii=False, indent=2) + "\n"

@@ -7,7 +7,7 @@ import base64
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,16 +119,22 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
 def checkins_csv(snap: Snapshot) -> str:
-    names = {v.metric.id: v.metric for v in snap.metrics}
+    # withdrawn check-ins and those of removed metrics too, marked by the last two columns
+    names = {m.id: m for m in snap.all_metrics}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["pilot_id", "week", "recorded_at", "metric", "unit", "value", "baseline",
-                     "source", "note"])  # fmt: skip
-    for c in snap.checkins:
+                     "source", "note", "withdrawn_at", "metric_removed_at"])  # fmt: skip
+    for c in snap.all_checkins:
         m = names[c.metric_id]
         writer.writerow([snap.pilot_id, c.week, c.recorded_at.isoformat(), m.name, m.unit, c.value,
-                         m.baseline, c.source, c.note])  # fmt: skip
+                         m.baseline, c.source, c.note, _iso(c.withdrawn_at),
+                         _iso(m.removed_at)])  # fmt: skip
     return buffer.getvalue()
 
 

@@ -108,7 +108,9 @@ class Action(enum.StrEnum):
     ASSIGN = "assign"
     PROCESS_ADD = "process_add"
     PROCESS_PICK = "process_pick"
+    PROCESS_EDIT = "process_edit"  # process edit N, process remove N
     METRIC_ADD = "metric_add"
+    METRIC_REMOVE = "metric_remove"
     CHECKIN = "checkin"
     ANNOUNCE = "announce"
     SETTINGS = "settings"
@@ -123,7 +125,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.CHAMPION}),
     Action.PROCESS_ADD: frozenset({Role.MODELER, Role.CHAMPION}),
     Action.PROCESS_PICK: frozenset({Role.CHAMPION, Role.MODELER}),
+    Action.PROCESS_EDIT: frozenset({Role.MODELER, Role.CHAMPION}),
     Action.METRIC_ADD: frozenset({Role.MODELER, Role.CHAMPION}),
+    Action.METRIC_REMOVE: frozenset({Role.MODELER, Role.CHAMPION}),
     Action.CHECKIN: frozenset({Role.CHAMPION, Role.MODELER, Role.INTEGRATOR}),
     Action.ANNOUNCE: frozenset({Role.CHAMPION}),
     Action.SETTINGS: frozenset({Role.CHAMPION}),

@@ -239,10 +239,28 @@ class Repository:
             )
         ).all()
 
+    async def remove_process(self, pilot_id: int, process_id: int) -> list[Process]:
+        """Delete one candidate workflow; the ones after it move up one position (positions
+        are unique per pilot: each moves into the place just freed). Returns the rest."""
+        gone = await self.session.get(Process, process_id)
+        if gone is not None:
+            await self.session.delete(gone)
+            await self.session.flush()
+        rest = list(await self.processes(pilot_id))
+        for position, process in enumerate(rest, start=1):
+            if process.position != position:
+                process.position = position
+                self.session.add(process)
+                await self.session.flush()
+        return rest
+
     async def metrics(self, pilot_id: int) -> Sequence[Metric]:
+        """The pilot's metrics that count (``metric remove`` leaves a row with removed_at)."""
         return (
             await self.session.exec(
-                select(Metric).where(Metric.pilot_id == pilot_id).order_by(col(Metric.id))
+                select(Metric)
+                .where(Metric.pilot_id == pilot_id, col(Metric.removed_at).is_(None))
+                .order_by(col(Metric.id))
             )
         ).all()
 

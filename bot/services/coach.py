@@ -23,7 +23,7 @@ from bot.catalog import texts
 from bot.clock import Clock
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
-from bot.services import cycle, handlers, views
+from bot.services import corrections, cycle, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -182,9 +182,13 @@ class Coach:
         if isinstance(parsed, Problem):
             return parsed
         if isinstance(parsed, cmd.Help):
+            if parsed.topic is not None:
+                return [views.command_help_reply(t, parsed.topic)]
+            if parsed.word:
+                return [views.unknown_reply(t, parsed.word, cmd.suggest(parsed.word))]
             return [views.help_reply(t)]
         if isinstance(parsed, cmd.Unknown):
-            return [views.help_reply(t, t("help.unknown", word=parsed.word))]
+            return [views.unknown_reply(t, parsed.word, cmd.suggest(turn.inbound.text))]
         if isinstance(parsed, cmd.Start):
             return await self._start(turn, parsed, workspace_id)
         pilot = turn.pilot
@@ -271,8 +275,12 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.Done: handlers.done,
     cmd.ProcessAdd: handlers.process_add,
     cmd.ProcessPick: handlers.process_pick,
+    cmd.ProcessRemove: corrections.process_remove,
+    cmd.ProcessEdit: corrections.process_edit,
     cmd.MetricAdd: handlers.metric_add,
+    cmd.MetricRemove: corrections.metric_remove,
     cmd.Checkin: handlers.checkin,
+    cmd.CheckinUndo: corrections.checkin_undo,
     cmd.Retro: cycle.retro,
     cmd.MetricToken: cycle.metric_token,
     cmd.NextCycle: cycle.next_cycle,
@@ -285,7 +293,10 @@ _ACTIONS: dict[type, Action] = {
     cmd.Assign: Action.ASSIGN,
     cmd.ProcessAdd: Action.PROCESS_ADD,
     cmd.ProcessPick: Action.PROCESS_PICK,
+    cmd.ProcessRemove: Action.PROCESS_EDIT,
+    cmd.ProcessEdit: Action.PROCESS_EDIT,
     cmd.MetricAdd: Action.METRIC_ADD,
+    cmd.MetricRemove: Action.METRIC_REMOVE,
     cmd.Checkin: Action.CHECKIN,
     cmd.Settings: Action.SETTINGS,
     cmd.Retro: Action.RETRO,

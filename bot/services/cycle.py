@@ -70,7 +70,8 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
         workspace_id=old.workspace_id, channel_id=old.channel_id, channel_name=old.channel_name,
         cycle=old.cycle + 1, start_date=start, timezone=old.timezone, language=old.language,
         nudge_weekday=old.nudge_weekday, nudge_time=old.nudge_time, region=old.region,
-        hourly_rate=old.hourly_rate, created_at=turn.now,
+        hourly_rate=old.hourly_rate, webhook_token_hash=old.webhook_token_hash,
+        created_at=turn.now,
     )  # fmt: skip
     await turn.repo.add(new)
     assert new.id is not None
@@ -87,6 +88,8 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     turn.pilot = new
     t = turn.t
     text = t("cycle.opened", cycle=new.cycle, date=t.date(start), old=old.id, count=len(remaining))
+    if new.webhook_token_hash is not None:  # the token follows the channel (webhook.py)
+        text += "\n" + t("cycle.webhook", path=f"/hooks/metrics/{old.id}", cycle=new.cycle)
     return [views.text_reply(text)]
 
 

@@ -73,6 +73,8 @@ async def assign(turn: Turn, snap: Snapshot, parsed: cmd.Assign) -> Result:
 
 
 async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
+    if parsed.more:
+        return await done_many(turn, snap, parsed)
     t = turn.t
     task = snap.roadmap.task(parsed.task)
     if task is None:
@@ -86,6 +88,35 @@ async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
                               parsed.note)  # fmt: skip
     left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
     return [views.text_reply(t("done.ok", number=task.number, title=task.title, count=left))]
+
+
+async def done_many(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
+    """``done 2 5``: all of them or none (an unknown number or another role's task refuses the
+    lot); those done before are named, not refused."""
+    t = turn.t
+    roles = snap.roles_of(turn.person.id)
+    tasks = []
+    for ref in parsed.tasks:
+        task = snap.roadmap.task(ref)
+        if task is None:
+            return Problem("done.unknown_task", {"value": ref[:40]})
+        if task.role not in roles:
+            return Problem("done.not_owner", {"role": views.role_name(t, task.role)})
+        tasks.append(task)
+    before = [x for x in tasks if x.id in snap.done]
+    fresh = [x for x in tasks if x.id not in snap.done]
+    if not fresh:
+        return Problem("done.skipped", {"numbers": ", ".join(str(x.number) for x in before)})
+    assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
+    for task in fresh:
+        await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now, parsed.note)
+    done_now = snap.done | {x.id for x in fresh}
+    left = sum(1 for x in snap.roadmap.open_tasks(snap.week, done_now) if x.role in roles)
+    text = t("done.ok_many", items="; ".join(f"[{x.number}] {x.title}" for x in fresh))
+    if before:
+        text += " " + t("done.skipped", numbers=", ".join(str(x.number) for x in before))
+    text += " " + (t("done.left", count=left) if left else t("done.none_left"))
+    return [views.text_reply(text)]
 
 
 async def process_add(turn: Turn, snap: Snapshot, parsed: cmd.ProcessAdd) -> Result:
@@ -125,6 +156,9 @@ async def process_pick(turn: Turn, snap: Snapshot, parsed: cmd.ProcessPick) -> R
 async def metric_add(turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd) -> Result:
     target = float(parsed.target) if parsed.target is not None else None
     names = [v.metric.name for v in snap.metrics]
+    removed = [m.name for m in snap.all_metrics if m.removed_at is not None]
+    if parsed.name.casefold() in (n.casefold() for n in removed):  # its row keeps the name
+        return Problem("metric.duplicate_removed", {"name": parsed.name})
     problem = rules.check_metric_add(names, parsed.name, float(parsed.baseline), target,
                                      parsed.lower_is_better)  # fmt: skip
     if problem:

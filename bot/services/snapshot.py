@@ -38,10 +38,13 @@ class Snapshot:
     formula: Formula
     done: frozenset[str]
     processes: Sequence[Process]
-    metrics: tuple[MetricView, ...]
-    checkins: Sequence[Checkin]
+    metrics: tuple[MetricView, ...]  # the metrics that count: not removed
+    checkins: Sequence[Checkin]  # the check-ins that count: not withdrawn, of those metrics
     activity: dict[int, datetime]
     failed: Sequence[OutboxMessage] = ()
+    # Everything recorded, removed metrics and withdrawn check-ins included: for the exports.
+    all_metrics: Sequence[Metric] = ()
+    all_checkins: Sequence[Checkin] = ()
 
     @property
     def chosen(self) -> Process | None:
@@ -97,8 +100,11 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
             continue
         ignored = ignored_nudges(sent.get(person.id, []), activity.get(person.id))
         states[role] = RoleState(role, assigned=True, ignored_nudges=ignored)
-    metrics = rows.metrics.get(pilot.id, [])
-    checkins = rows.checkins.get(pilot.id, [])
+    all_metrics = rows.metrics.get(pilot.id, [])
+    all_checkins = rows.checkins.get(pilot.id, [])
+    metrics = [m for m in all_metrics if m.removed_at is None]
+    counted = {m.id for m in metrics}
+    checkins = [c for c in all_checkins if c.withdrawn_at is None and c.metric_id in counted]
     views = []
     for metric in metrics:
         values = tuple(c.value for c in checkins if c.metric_id == metric.id)
@@ -129,4 +135,6 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         checkins=checkins,
         activity=activity,
         failed=rows.failed.get(pilot.id, []),
+        all_metrics=all_metrics,
+        all_checkins=all_checkins,
     )

@@ -19,16 +19,18 @@ from bot.messages import (
 from bot.services.snapshot import MetricView, Snapshot
 from playbook.parsing.numbers import Problem
 from playbook.roadmap import LAST_WEEK, Task
-from playbook.roles import ROLE_ORDER, Role
+from playbook.roles import ALLOWED, ROLE_ORDER, Action, Role
 from storage.tables import Person, Pilot
 
 MEASURE_FROM = 9  # weeks 9-12: measure and iterate
 
 HELP_COMMANDS = (
-    "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "metric_add",
-    "checkin", "results", "retro", "announce", "settings", "metric_token", "next_cycle", "forget",
-    "snooze", "help",
+    "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "process_remove",
+    "process_edit", "metric_add", "metric_remove", "checkin", "checkin_undo", "results", "retro",
+    "announce", "settings", "metric_token", "next_cycle", "forget", "snooze", "help",
 )  # fmt: skip
+#: Commands whose permission is not the Action of the same name.
+_HELP_ACTIONS = {"process_remove": Action.PROCESS_EDIT}
 
 
 def text_reply(text: str) -> Reply:
@@ -40,14 +42,37 @@ def problem_reply(t: Texts, problem: Problem) -> Reply:
     return Reply(text=text, blocks=(Paragraph(text),), problem=problem.key)
 
 
-def help_reply(t: Texts, lead: str | None = None) -> Reply:
-    lines = [t(f"help.{name}") for name in HELP_COMMANDS]
-    blocks: list[Block] = [Heading(t("help.title"))]
-    if lead:
-        blocks.insert(0, Paragraph(lead))
-    blocks.append(BulletList(tuple(lines)))
-    text = "\n".join(([lead] if lead else []) + [t("help.title"), *("• " + x for x in lines)])
-    return Reply(text=text, blocks=tuple(blocks))
+def help_reply(t: Texts) -> Reply:
+    """``help``: every command, one line each."""
+    lines = tuple(t(f"help.{name}") for name in HELP_COMMANDS if t.has(f"help.{name}"))
+    blocks = (Heading(t("help.title")), BulletList(lines), Paragraph(t("help.more")))
+    text = "\n".join([t("help.title"), *("• " + x for x in lines), t("help.more")])
+    return Reply(text=text, blocks=blocks)
+
+
+def command_help_reply(t: Texts, name: str) -> Reply:
+    """``help checkin``: the command's line, what it does with an example, and who may."""
+    blocks: list[Block] = [Heading(t(f"help.{name}"))]
+    if t.has(f"help.detail.{name}"):
+        blocks.append(Paragraph(t(f"help.detail.{name}")))
+    action = _HELP_ACTIONS.get(name) or next((a for a in Action if a.value == name), None)
+    if action is not None and action in ALLOWED:
+        roles = ", ".join(role_name(t, r) for r in ROLE_ORDER if r in ALLOWED[action])
+        blocks.append(Paragraph(t("help.who", roles=roles)))
+    elif name != "checkin_undo":  # that one is the reporter's, as its text says
+        blocks.append(Paragraph(t("help.who", roles=t("help.anyone"))))
+    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def unknown_reply(t: Texts, word: str, suggestions: Sequence[str]) -> Reply:
+    """An unknown command (or ``help frob``): the closest commands and one line to ``help``."""
+    if not suggestions:
+        return text_reply(t("help.unknown_none", word=word))
+    quoted = [f"`{s}`" for s in suggestions]
+    offered = (
+        quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} {t('help.or')} {quoted[-1]}"
+    )
+    return text_reply(t("help.unknown", word=word, suggestions=offered))
 
 
 def name_of(person: Person | None, *, notify: bool = False) -> str:
@@ -112,6 +137,24 @@ def metric_line(t: Texts, view: MetricView) -> str:
     return line
 
 
+def candidate_blocks(t: Texts, snap: Snapshot) -> list[Block]:
+    """The numbered candidate workflows that ``process pick N`` (and ``process edit``/``remove
+    N``) refer to, the chosen one marked."""
+    if not snap.processes:
+        return []
+    items = []
+    for p in snap.processes:
+        if p.hours_per_week is None:
+            line = t("status.candidate", number=p.position, name=p.name)
+        else:
+            line = t("status.candidate_hours", number=p.position, name=p.name,
+                     hours=t.number(p.hours_per_week))  # fmt: skip
+        if p.id == snap.pilot.chosen_process_id:
+            line += " " + t("status.candidate_chosen")
+        items.append(line)
+    return [Paragraph(t("status.candidates")), BulletList(tuple(items))]
+
+
 def risks(t: Texts, snap: Snapshot) -> list[str]:
     found = []
     mode = snap.formula.mode
@@ -158,6 +201,7 @@ def status_reply(t: Texts, snap: Snapshot) -> Reply:
     chosen = snap.chosen
     workflow = chosen.name if chosen else t("status.no_workflow", count=len(snap.processes))
     blocks.append(Paragraph(t("status.workflow", name=workflow)))
+    blocks.extend(candidate_blocks(t, snap))
     if snap.metrics:
         blocks.append(Heading(t("status.metrics")))
         blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))

@@ -6,6 +6,7 @@ English and German keywords both work in every pilot. Mentions stay raw tokens (
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from collections.abc import Callable
@@ -49,6 +50,11 @@ class Tasks:
 class Done:
     task: str
     note: str = ""
+    more: tuple[str, ...] = ()  # ``done 2 5``: the further task numbers
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return (self.task, *self.more)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,32 @@ class ProcessAdd:
 @dataclass(frozen=True)
 class ProcessPick:
     number: int
+
+
+@dataclass(frozen=True)
+class ProcessRemove:
+    number: int
+
+
+@dataclass(frozen=True)
+class ProcessEdit:
+    """``process edit N field=value …``: only the fields given change."""
+
+    number: int
+    name: str | None = None
+    inputs: str | None = None
+    outputs: str | None = None
+    hours_per_week: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class MetricRemove:
+    name: str
+
+
+@dataclass(frozen=True)
+class CheckinUndo:
+    """``checkin undo``: withdraw the caller's own last check-in."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +148,11 @@ class ForgetMe:
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    """``help``: every command; ``help checkin``: one (``topic`` is its name in KEYWORDS'
+    values); ``help frob``: ``topic`` None, ``word`` what was asked about."""
+
+    topic: str | None = None
+    word: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +181,11 @@ Command = (
     | Done
     | ProcessAdd
     | ProcessPick
+    | ProcessRemove
+    | ProcessEdit
     | MetricAdd
+    | MetricRemove
+    | CheckinUndo
     | Checkin
     | Results
     | Announce
@@ -177,6 +217,13 @@ KEYWORDS: dict[str, str] = {
     "process pick": "process_pick",
     "prozess wählen": "process_pick",
     "prozess waehlen": "process_pick",
+    "process remove": "process_remove",
+    "process delete": "process_remove",
+    "prozess löschen": "process_remove",
+    "prozess loeschen": "process_remove",
+    "process edit": "process_edit",
+    "prozess ändern": "process_edit",
+    "prozess aendern": "process_edit",
     "metric add": "metric_add",
     "kennzahl neu": "metric_add",
     "metric token": "metric_token",
@@ -184,6 +231,14 @@ KEYWORDS: dict[str, str] = {
     "checkin": "checkin",
     "check-in": "checkin",
     "meldung": "checkin",
+    "metric remove": "metric_remove",
+    "metric delete": "metric_remove",
+    "kennzahl löschen": "metric_remove",
+    "kennzahl loeschen": "metric_remove",
+    "checkin undo": "checkin_undo",
+    "check-in undo": "checkin_undo",
+    "meldung zurück": "checkin_undo",
+    "meldung zurueck": "checkin_undo",
     "results": "results",
     "ergebnisse": "results",
     "announce": "announce",
@@ -208,6 +263,7 @@ KEYWORDS: dict[str, str] = {
 }
 
 _KEY_ALIASES: dict[str, dict[str, str]] = {
+    "process_edit": {"name": "name", "titel": "name"},
     "process_add": {
         "inputs": "inputs",
         "input": "inputs",
@@ -236,6 +292,7 @@ _KEY_ALIASES: dict[str, dict[str, str]] = {
         "art": "kind",
     },
 }
+_KEY_ALIASES["process_edit"].update(_KEY_ALIASES["process_add"])
 _LOWER = {"lower", "niedriger", "weniger", "lower-is-better", "down"}
 _HIGHER = {"higher", "höher", "hoeher", "mehr", "higher-is-better", "up"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "‘": "'", "’": "'", "‚": "'"})
@@ -258,6 +315,54 @@ def split_keyword(text: str) -> tuple[str | None, str, str]:
         if len(words) >= size and phrase in KEYWORDS:
             return KEYWORDS[phrase], " ".join(words[:size]), " ".join(words[size:])
     return None, words[0] if words else "", " ".join(words[1:])
+
+
+#: How alike a typed word and a keyword must be (difflib's ratio) to be offered instead.
+SUGGEST_CUTOFF = 0.6
+MAX_SUGGESTIONS = 4
+_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _shown_keyword(keyword: str) -> str:
+    """``verkuenden`` -> ``verkünden``: the spelling to offer when a keyword is the ASCII
+    transliteration of another keyword of the same command."""
+    for other, name in KEYWORDS.items():
+        if (
+            other != keyword
+            and name == KEYWORDS[keyword]
+            and other.translate(_TRANSLITERATE) == keyword
+        ):
+            return other
+    return keyword
+
+
+def suggest(text: str) -> tuple[str, ...]:
+    """Keywords (either language) close to what was typed, best first: ``stauts`` ->
+    ``("status",)``; a group word alone (``process``, ``kennzahl``) -> its commands."""
+    words = normalise(text).lower().split(" ")
+    first = words[0] if words else ""
+    if not first:
+        return ()
+    found: dict[str, str] = {}  # command name -> keyword offered, one per command
+    for keyword, name in KEYWORDS.items():
+        if keyword.split(" ")[0] == first and " " in keyword:
+            found.setdefault(name, _shown_keyword(keyword))
+    if found:
+        return tuple(found.values())[:MAX_SUGGESTIONS]
+    scored: list[tuple[float, str]] = []
+    for keyword in KEYWORDS:
+        typed = " ".join(words[: len(keyword.split(" "))])
+        ratio = difflib.SequenceMatcher(None, typed, keyword).ratio()
+        if len(typed) >= 3 and keyword.startswith(typed):  # a beginning: ``stat`` -> status
+            ratio += 0.1
+        if ratio >= SUGGEST_CUTOFF and keyword != "?":
+            scored.append((ratio, keyword))
+    scored.sort(key=lambda pair: -pair[0])
+    for ratio, keyword in scored:
+        # close seconds too (``stat``: status or start), never a weaker match after a strong one
+        if ratio >= scored[0][0] - 0.05:
+            found.setdefault(KEYWORDS[keyword], _shown_keyword(keyword))
+    return tuple(found.values())[:MAX_SUGGESTIONS]
 
 
 def parse_command(text: str, language: str) -> Command | Problem:
@@ -304,13 +409,40 @@ def _assign(rest: str, _language: str) -> Assign | Problem:
     return Assign(role=role, target=words[1])
 
 
+MAX_TICKS = 20  # task numbers in one ``done``
+
+
+def _task_numbers(token: str) -> list[str] | None:
+    """``5`` -> ["5"], ``#2,5`` -> ["2", "5"]; None if ``token`` is not only task numbers."""
+    parts = [p.lstrip("#") for p in token.split(",") if p]
+    if parts and all(p.isascii() and p.isdecimal() and len(p) <= 3 for p in parts):
+        return [str(int(p)) for p in parts]
+    return None
+
+
 def _done(rest: str, _language: str) -> Done | Problem:
+    """``done TASK [note]`` (a number or an id), or ``done 2 5 [note]``: several numbers,
+    separated by spaces or commas; the note starts at the first word that is no number."""
     if not rest:
         return Problem("done.usage")
-    task, _, note = rest.partition(" ")
+    words = rest.split(" ")
+    numbers = _task_numbers(words[0])
+    if numbers is None:
+        task, _, note = rest.partition(" ")
+        if len(note) > MAX_FIELD:
+            return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
+        return Done(task=task, note=note.strip())
+    used = 1
+    while used < len(words) and (more := _task_numbers(words[used])) is not None:
+        numbers += more
+        used += 1
+    numbers = list(dict.fromkeys(numbers))  # ``done 2 2``: once
+    if len(numbers) > MAX_TICKS:
+        return Problem("done.too_many", {"max": str(MAX_TICKS)})
+    note = " ".join(words[used:])
     if len(note) > MAX_FIELD:
         return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
-    return Done(task=task, note=note.strip())
+    return Done(task=numbers[0], note=note.strip(), more=tuple(numbers[1:]))
 
 
 def _split_args(rest: str, aliases: dict[str, str]) -> tuple[list[str], dict[str, str]] | Problem:
@@ -361,11 +493,49 @@ def _process_add(rest: str, language: str) -> ProcessAdd | Problem:
     )
 
 
-def _process_pick(rest: str, _language: str) -> ProcessPick | Problem:
-    value = rest.strip().lstrip("#")
+def _position(text: str) -> int | None:
+    """A workflow's number as status shows it: ``2`` or ``#2``, 1 to 99."""
+    value = text.strip().lstrip("#")
     if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= 99:
-        return Problem("process.pick_usage")
-    return ProcessPick(int(value))
+        return None
+    return int(value)
+
+
+def _process_pick(rest: str, _language: str) -> ProcessPick | Problem:
+    number = _position(rest)
+    return Problem("process.pick_usage") if number is None else ProcessPick(number)
+
+
+def _process_remove(rest: str, _language: str) -> ProcessRemove | Problem:
+    number = _position(rest)
+    return Problem("process.remove_usage") if number is None else ProcessRemove(number)
+
+
+def _process_edit(rest: str, language: str) -> ProcessEdit | Problem:
+    split = _split_args(rest, _KEY_ALIASES["process_edit"])
+    if isinstance(split, Problem):
+        return split
+    positional, keyed = split
+    unknown = next((p for p in positional if "=" in p), None)
+    if unknown is not None:
+        return Problem("process.unknown_field", {"field": unknown.partition("=")[0][:40]})
+    number = _position(positional[0]) if len(positional) == 1 else None
+    if number is None or not keyed:
+        return Problem("process.edit_usage")
+    if "name" in keyed and not keyed["name"]:
+        return Problem("process.edit_usage")
+    if len(keyed.get("name", "")) > MAX_NAME:
+        return Problem("error.name_too_long", {"max": str(MAX_NAME)})
+    if any(len(v) > MAX_FIELD for v in keyed.values()):
+        return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
+    hours: Decimal | None = None
+    if "hours" in keyed:
+        parsed = parse_number(keyed["hours"], language)
+        if isinstance(parsed, Problem) or not 0 <= parsed <= 168:
+            return Problem("process.bad_hours", {"value": keyed["hours"][:40]})
+        hours = parsed
+    return ProcessEdit(number=number, name=keyed.get("name"), inputs=keyed.get("inputs"),
+                       outputs=keyed.get("outputs"), hours_per_week=hours)  # fmt: skip
 
 
 def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
@@ -404,6 +574,27 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
         lower_is_better=lower,
         kind=keyed.get("kind"),
     )
+
+
+def _metric_remove(rest: str, _language: str) -> MetricRemove | Problem:
+    split = _split_args(rest, {})
+    if isinstance(split, Problem):
+        return split
+    name = " ".join(split[0]).strip()
+    if not name:
+        return Problem("metric.remove_usage")
+    if len(name) > MAX_NAME:
+        return Problem("error.name_too_long", {"max": str(MAX_NAME)})
+    return MetricRemove(name)
+
+
+def _help(rest: str, _language: str) -> Help:
+    """``help checkin``, ``hilfe prozess wählen``, ``help `done` ``: one command."""
+    asked = rest.replace("`", " ").strip().strip("'\"")
+    if not asked:
+        return Help()
+    name, _keyword, _rest = split_keyword(normalise(asked))
+    return Help(topic=name) if name else Help(word=asked.split(" ")[0][:40])
 
 
 def _checkin(rest: str, _language: str) -> Checkin | Problem:
@@ -459,7 +650,11 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "done": _done,
     "process_add": _process_add,
     "process_pick": _process_pick,
+    "process_remove": _process_remove,
+    "process_edit": _process_edit,
     "metric_add": _metric_add,
+    "metric_remove": _metric_remove,
+    "checkin_undo": _no_args(CheckinUndo()),
     "metric_token": _no_args(MetricToken()),
     "checkin": _checkin,
     "results": _no_args(Results()),
@@ -469,5 +664,5 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "forget": _forget,
     "snooze": _no_args(Snooze()),
     "retro": _retro,
-    "help": _no_args(Help()),
+    "help": _help,
 }
