@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
+from bot.limits import is_id
 from bot.report import checkins_csv, summary_markdown
 from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
@@ -30,7 +31,7 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
         if pilot_id is None:
             pilots = list(await repo.all_pilots())
         else:
-            found = await repo.pilot(pilot_id)
+            found = await repo.pilot(pilot_id) if is_id(pilot_id) else None
             if found is None:
                 raise PilotNotFound(f"no pilot with id {pilot_id}")
             pilots = [found]
@@ -84,7 +85,7 @@ async def write_report(settings: Settings, pilot_id: int, out_dir: Path) -> list
     app = build_app(settings, adapters={})
     try:
         async with app.uow() as uow:
-            pilot = await uow.repo.pilot(pilot_id)
+            pilot = await uow.repo.pilot(pilot_id) if is_id(pilot_id) else None
             if pilot is None:
                 raise PilotNotFound(f"no pilot with id {pilot_id}")
             summary = await load_summary(

@@ -77,6 +77,7 @@ def build_slack_adapter(
         logger=logger,
         app_token=settings.slack_app_token,
         http_enabled=bool(settings.slack_signing_secret),
+        signing_secret=settings.slack_signing_secret,  # set in both modes: verified per request
         default_language=settings.pilot_default_language,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from typing import Any
 
 import aiohttp
@@ -18,7 +19,9 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import (
@@ -39,6 +42,7 @@ from bot.ports import DeliveryError
 from bot.services.coach import Coach
 
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds; the verifier's int() takes no other
 
 log = logging.getLogger("pilot_coach.slack")
 
@@ -68,6 +72,7 @@ class SlackAdapter:
         logger: logging.Logger,
         app_token: str = "",
         http_enabled: bool = True,
+        signing_secret: str = "",
         default_language: str = "de",
     ) -> None:
         self.bolt = bolt
@@ -79,6 +84,7 @@ class SlackAdapter:
         self.logger = logger
         self.app_token = app_token
         self.http_enabled = http_enabled
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.default_language = default_language
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None  # shared by proactive sends
@@ -94,8 +100,37 @@ class SlackAdapter:
             web_app.router.add_get(flow.redirect_uri_path, self._oauth_redirect)
 
     async def _events(self, request: web.Request) -> web.Response:
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        """Slack's signature is checked on the raw bytes before anything parses them: unsigned,
+        forged or stale requests get a 401, a signed body bolt cannot read a 400, and neither
+        reaches bolt (whose parsing of bad bodies ends in a 500 with a traceback)."""
+        raw = await request.read()
+        if not self._signed(raw, request):
+            log.info("slack request refused: missing, invalid or stale signature")
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=raw.decode("utf-8"), query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )  # fmt: skip
+            readable = isinstance(bolt_request.body, dict)
+        except Exception:  # bolt parses and reads the body as a JSON object of Slack's shape
+            readable = False
+        if not readable:
+            log.info("signed slack request refused: body not readable")
+            return web.json_response({"error": "unreadable body"}, status=400)
+        response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
+
+    def _signed(self, raw: bytes, request: web.Request) -> bool:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if self._verifier is None or not signature or not _TIMESTAMP.fullmatch(timestamp):
+            return False
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:  # Slack signs UTF-8 text; the verifier reads nothing else
+            return False
+        return self._verifier.is_valid(body, timestamp, signature)
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.bolt.oauth_flow is not None

@@ -33,6 +33,7 @@ from botbuilder.schema import (
 )
 
 from adapters.teams.gateway import ActivityJson, ConnectorBusy, ReferenceJson, TurnHandler
+from bot.limits import BadJson, load_json
 from bot.ports import DeliveryError
 
 log = logging.getLogger("pilot_coach.teams")
@@ -50,6 +51,8 @@ GONE = frozenset(
     }
 )
 PERMANENT_STATUS = frozenset({400, 403, 404, 413})
+# An activity is at most a few tens of KB (Teams caps messages at about 28 KB); a bound well above.
+MAX_ACTIVITY = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,21 @@ class BotFrameworkConnector:
     async def handle(self, request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
+        if (request.content_length or 0) > MAX_ACTIVITY:
+            return web.json_response({"error": "too large"}, status=413)
         try:
-            body = await request.json()
-        except ValueError:
-            return web.json_response({"error": "malformed JSON"}, status=400)
+            body = load_json(await request.read(), max_bytes=MAX_ACTIVITY)
+        except BadJson as exc:
+            if exc.reason == "too_large":
+                return web.json_response({"error": "too large"}, status=413)
+            error = "malformed JSON" if exc.reason == "malformed" else "JSON nested too deeply"
+            return web.json_response({"error": error}, status=400)
         if not isinstance(body, dict) or not body.get("type"):
             return web.json_response({"error": "not an activity"}, status=400)
-        activity = Activity().deserialize(body)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # msrest's DeserializationError: a field of the wrong shape
+            return web.json_response({"error": "not an activity"}, status=400)
         try:
             authenticated = await self._auth.authenticate_request(
                 activity, request.headers.get("Authorization", "")

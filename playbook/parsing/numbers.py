@@ -65,6 +65,19 @@ def parse_number(text: str, language: str) -> Decimal | Problem:
     return Problem("checkin.not_a_number", {"value": raw[:40]})
 
 
+def value_problem(value: Decimal, metric_unit: str, shown: str) -> Problem | None:
+    """Why ``value`` cannot be a check-in of a metric in ``metric_unit``, however it was written
+    (typed in chat, or a JSON number from the webhook); ``shown`` is how to quote it."""
+    if not value.is_finite():
+        return Problem("checkin.not_a_number", {"value": shown[:40]})
+    if value < 0:
+        return Problem("checkin.negative", {"value": shown})
+    percent = (unit_group(metric_unit) or metric_unit.strip().lower()) == "percent"
+    if value > MAX_VALUE or (percent and value > 100):
+        return Problem("checkin.out_of_range", {"value": shown})
+    return None
+
+
 @dataclass(frozen=True)
 class Measurement:
     value: Decimal
@@ -87,10 +100,9 @@ def parse_measurement(text: str, metric_unit: str, language: str) -> Measurement
     value = parse_number(head, language)
     if isinstance(value, Problem):
         return value
-    if value < 0:
-        return Problem("checkin.negative", {"value": head})
-    if value > MAX_VALUE:
-        return Problem("checkin.out_of_range", {"value": head})
+    problem = value_problem(value, metric_unit, head)
+    if problem is not None:
+        return problem
     unit_word: str | None = None
     word, _, after = rest.partition(" ")
     expected = unit_group(metric_unit) or metric_unit.strip().lower()
@@ -99,8 +111,6 @@ def parse_measurement(text: str, metric_unit: str, language: str) -> Measurement
         if given is not None and given != expected:
             return Problem("checkin.wrong_unit", {"given": word, "unit": metric_unit})
         unit_word, rest = word, after
-    if expected == "percent" and value > 100:
-        return Problem("checkin.out_of_range", {"value": head})
     note = rest.strip()
     if len(note) > MAX_NOTE:
         return Problem("checkin.note_too_long", {"max": str(MAX_NOTE)})
