@@ -2,9 +2,10 @@
 
 ``POST /hooks/metrics/{pilot_id}`` with ``Authorization: Bearer <token>`` and JSON
 ``{"metric": "...", "value": 5.5, "at": "...", "note": "...", "idempotency_key": "..."}``.
-A wrong token (or a pilot that does not exist) is 401, bad input 422 with the reason, a repeated
-idempotency key is stored once. A JSON number is the number it is; only a string value is read
-in the pilot's locale (``"6,5"`` in German), like a chat check-in.
+The URL of any cycle of a channel reaches that channel's current cycle (the token follows
+``next cycle``). A wrong token (or a pilot that does not exist) is 401, bad input 422 with the
+reason, a repeated idempotency key is stored once. A JSON number is the number it is; only a
+string value is read in the pilot's locale (``"6,5"`` in German), like a chat check-in.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ async def push_metric(
     now = clock.now()
     async with uow() as unit:
         repo = unit.repo
-        pilot = await repo.pilot(pilot_id)
+        # One token per channel's pilot series: the URL of any cycle reaches the channel's
+        # newest one, and only with that cycle's token (next cycle carries it over).
+        named = await repo.pilot(pilot_id)
+        pilot = await repo.current_pilot(named.workspace_id, named.channel_id) if named else None
         if pilot is None or pilot.id is None or not token_matches(token, pilot.webhook_token_hash):
             return HookResult(401, {"error": "unauthorized"})
         lang = pilot.language
@@ -57,6 +61,8 @@ async def push_metric(
         if pilot.status != "open":
             return _bad("hook.closed", lang)
         metrics = await repo.metrics(pilot.id)
+        if not metrics:
+            return _bad("hook.no_metrics", lang)
         name = data.get("metric")
         name = clean_text(name) if isinstance(name, str) else name
         found = (
@@ -93,8 +99,8 @@ async def push_metric(
              "idempotency_key": key, "recorded_at": at},
         )  # fmt: skip
         await unit.commit()
-    log.info("metric pushed pilot=%s metric=%s week=%s duplicate=%s", pilot_id, metric.id, week,
-             not written)  # fmt: skip
+    log.info("metric pushed url_pilot=%s pilot=%s metric=%s week=%s duplicate=%s", pilot_id,
+             pilot.id, metric.id, week, not written)  # fmt: skip
     if not written:
         return HookResult(200, {"status": "duplicate", "week": week})
     return HookResult(201, {"status": "recorded", "metric": metric.name, "week": week,
