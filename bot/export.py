@@ -40,9 +40,7 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
             summaries = [await load_summary(repo, s) for s in snaps]
             return "\n\n---\n\n".join(summary_markdown(s) for s in summaries) + "\n"
         if fmt == "csv":
-            parts = [checkins_csv(s).splitlines() for s in snaps]
-            header = parts[0][:1] if parts else []
-            return "\n".join(header + [line for p in parts for line in p[1:]]) + "\n"
+            return checkins_csv(*snaps)
         data: list[dict[str, Any]] = []
         for snap in snaps:
             assert snap.pilot.id is not None

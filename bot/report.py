@@ -4,9 +4,9 @@ chart, a CSV of all check-ins and JSON. Texts come from the catalogs; numbers fr
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
+import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader
 
 from bot.catalog import texts
 from bot.chart import chart_png
+from bot.csv_cells import Cell, csv_text
 from bot.services import views
 from bot.services.results import Summary
 from bot.services.snapshot import Snapshot
@@ -27,6 +28,20 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Markdown passes raw HTML through (``<img src=x onerror=…>`` in a name runs in any viewer that
+# renders summary.md) and ``|`` ends a table cell: every value is literal text there.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal Markdown text: backslash before each character Markdown would read
+    as markup or HTML (CommonMark renders ``\\<`` as ``<``), on one line (a line break in a name
+    or note would end the table row, list item or quote it stands in)."""
+    text = " ".join(str(value).splitlines())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+_MARKDOWN_ENV = _ENV.overlay(autoescape=False, finalize=markdown_text)
 
 
 def _context(summary: Summary) -> dict[str, Any]:
@@ -73,7 +88,7 @@ def _context(summary: Summary) -> dict[str, Any]:
 
 
 def summary_markdown(summary: Summary) -> str:
-    return _ENV.get_template("summary.md.j2").render(**_context(summary))
+    return _MARKDOWN_ENV.get_template("summary.md.j2").render(**_context(summary))
 
 
 def summary_html(summary: Summary, png: bytes) -> str:
@@ -119,23 +134,28 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+CHECKIN_COLUMNS = ("pilot_id", "week", "recorded_at", "metric", "unit", "value", "baseline",
+                   "source", "note", "withdrawn_at", "metric_removed_at")  # fmt: skip
+
+
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def checkins_csv(snap: Snapshot) -> str:
-    # withdrawn check-ins and those of removed metrics too, marked by the last two columns
-    names = {m.id: m for m in snap.all_metrics}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["pilot_id", "week", "recorded_at", "metric", "unit", "value", "baseline",
-                     "source", "note", "withdrawn_at", "metric_removed_at"])  # fmt: skip
-    for c in snap.all_checkins:
-        m = names[c.metric_id]
-        writer.writerow([snap.pilot_id, c.week, c.recorded_at.isoformat(), m.name, m.unit, c.value,
-                         m.baseline, c.source, c.note, _iso(c.withdrawn_at),
-                         _iso(m.removed_at)])  # fmt: skip
-    return buffer.getvalue()
+def checkins_csv(*snaps: Snapshot) -> str:
+    """Every check-in of these pilots, one CSV (the report's checkins.csv, ``export --format
+    csv``); names, units and notes are people's text, neutralised by ``csv_text``."""
+
+    def rows(snap: Snapshot) -> Iterator[list[Cell]]:
+        # withdrawn check-ins and those of removed metrics too, marked by the last two columns
+        names = {m.id: m for m in snap.all_metrics}
+        for c in snap.all_checkins:
+            m = names[c.metric_id]
+            yield [snap.pilot_id, c.week, c.recorded_at.isoformat(), m.name, m.unit, c.value,
+                   m.baseline, c.source, c.note, _iso(c.withdrawn_at),
+                   _iso(m.removed_at)]  # fmt: skip
+
+    return csv_text(CHECKIN_COLUMNS, (row for snap in snaps for row in rows(snap)))
 
 
 def write_summary(summary: Summary, out_dir: Path) -> list[Path]:
