@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader
 from bot.catalog import texts
 from bot.chart import chart_png
 from bot.csv_cells import Cell, csv_text
+from bot.messages import render_mentions
 from bot.services import views
 from bot.services.results import Summary
 from bot.services.snapshot import Snapshot
@@ -42,6 +43,11 @@ def markdown_text(value: object) -> str:
 
 
 _MARKDOWN_ENV = _ENV.overlay(autoescape=False, finalize=markdown_text)
+
+
+def names_only(text: str) -> str:
+    """Mention tokens as the person's display name: a report names people, not handles."""
+    return render_mentions(text, lambda m: m.name or m.id)
 
 
 def _context(summary: Summary) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def _context(summary: Summary) -> dict[str, Any]:
             start=t.date(start),
             end=t.date(start + timedelta(weeks=LAST_WEEK, days=-1)),
         ),
-        "roles": views.role_lines(t, snap),
+        "roles": [(role, names_only(who)) for role, who in views.role_lines(t, snap)],
         "formula": views.formula_line(t, snap),
         "workflow": chosen,
         "built": summary.built,

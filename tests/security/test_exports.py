@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from bot.report import write_summary
+from bot.services.results import load_summary
+from bot.services.snapshot import load_snapshot
+from tests.conftest import START, Harness
 from tests.security.pilot import CLARA, INES, OLAF, cli, measured_pilot, push, said
 from tests.slack.world import SlackWorld
 
@@ -83,3 +88,19 @@ async def test_raw_html_in_names_is_text_in_summary_md_and_html(
     html = (tmp_path / "summary.html").read_text("utf-8")
     assert "<img src=x" not in html and "<script" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+async def test_reports_name_people_by_display_name_never_by_token(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await harness.say("clara", "start 2027-01-04")
+    await harness.say("clara", "assign champion @clara")
+    await harness.say("clara", "assign integrator @olaf")
+    async with harness.app.uow() as uow:
+        pilot = (await uow.repo.all_pilots())[0]
+        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, START))
+    for path in write_summary(summary, tmp_path):
+        if path.suffix in (".md", ".html", ".csv", ".json"):
+            written = path.read_text("utf-8")
+            assert not re.search("[\x00-\x08\x0b-\x1f]", written), path.name
+    assert "Integrator: olaf" in (tmp_path / "summary.md").read_text("utf-8")
