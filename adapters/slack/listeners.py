@@ -33,6 +33,7 @@ from adapters.slack.outbound import (
     clip,
     images_to_upload,
     message,
+    plain,
     to_blocks,
 )
 from adapters.slack.people import Directory
@@ -272,7 +273,9 @@ class Listeners:
                 replies = await self.coach.handle(inbound)
                 refused = next((r for r in replies if r.problem is not None), None)
                 if refused is not None:
-                    await ack(response_action="errors", errors={block_id: clip(refused.text, 2000)})
+                    await ack(
+                        response_action="errors", errors={block_id: clip(plain(refused.text), 2000)}
+                    )
                     break
                 done.extend(replies)
             else:
