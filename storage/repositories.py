@@ -209,6 +209,17 @@ class Repository:
             row.last_active_at = max(row.last_active_at, now)
             self.session.add(row)
 
+    async def set_paused(self, pilot_id: int, person_id: int, now: datetime, paused: bool) -> bool:
+        """Pause or resume one person's nudges in one pilot; False if nothing changed."""
+        row = await self.session.get(Activity, (pilot_id, person_id))
+        if row is None:
+            row = Activity(pilot_id=pilot_id, person_id=person_id, last_active_at=now)
+        if (row.paused_at is not None) == paused:
+            return False
+        row.paused_at = now if paused else None
+        self.session.add(row)
+        return True
+
     async def activity(self, pilot_id: int) -> dict[int, datetime]:
         rows = await self.session.exec(select(Activity).where(Activity.pilot_id == pilot_id))
         return {a.person_id: a.last_active_at for a in rows}
@@ -535,6 +546,8 @@ class PilotRows:
 
     owners: dict[int, dict[str, Person]] = field(default_factory=dict)
     activity: dict[int, dict[int, datetime]] = field(default_factory=dict)
+    paused: dict[int, set[int]] = field(default_factory=dict)  # pilot -> people who paused
+    announced: set[int] = field(default_factory=set)  # pilots whose results were announced
     nudges_sent: dict[int, dict[int, list[datetime]]] = field(default_factory=dict)
     done: dict[int, set[str]] = field(default_factory=dict)
     processes: dict[int, list[Process]] = field(default_factory=dict)
@@ -557,6 +570,14 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
         rows.owners.setdefault(pilot_id, {})[role] = person
     for a in await session.exec(select(Activity).where(col(Activity.pilot_id).in_(ids))):
         rows.activity.setdefault(a.pilot_id, {})[a.person_id] = a.last_active_at
+        if a.paused_at is not None:
+            rows.paused.setdefault(a.pilot_id, set()).add(a.person_id)
+    announced = await session.exec(
+        select(OutboxMessage.pilot_id).where(
+            col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == "announce"
+        )
+    )
+    rows.announced.update(announced)
     sent = await session.exec(
         select(OutboxMessage.pilot_id, OutboxMessage.person_id, OutboxMessage.sent_at).where(
             col(OutboxMessage.pilot_id).in_(ids),

@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.catalog import texts
+from bot.catalog import Texts, texts
 from bot.messages import ConversationRef, Reply
-from bot.services import summary_views, views
+from bot.services import nudge_views, summary_views, views
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
-from playbook import calendar
-from playbook.roadmap import LAST_WEEK
-from playbook.roles import ROLE_ORDER, Role
+from playbook import calendar, coaching
+from playbook.roles import Role
 from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
 
-SUMMARY_WEEK = LAST_WEEK + 1
+SUMMARY_WEEK = coaching.SUMMARY_WEEK
 CHUNK = 2500
+_BUDGETED = ("weekly", "still")  # one of them per person and week
 
 
 @contextlib.contextmanager
@@ -92,96 +92,79 @@ class Planner:
         return added
 
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
+        """Ask the playbook what is due for this pilot, render it, queue what is new."""
         sched, week, start = snap.schedule, snap.week, snap.pilot.start_date
         slot = calendar.weekly_slot(start, week, sched)
-        t = texts(snap.pilot.language)
-        for person, roles in _owners(snap):
-            if person.unreachable_since is not None:
-                continue  # the platform said no; the champion is told in _escalate
-            ref = _person_ref(workspace, person)
-            if week == SUMMARY_WEEK:
-                if Role.CHAMPION in roles and self._new(snap, person, "summary"):
-                    reply = summary_views.results_reply(t, self._summaries[snap.pilot_id])
-                    self._add(snap, person, "summary", ref, reply, slot)
-                continue
-            if week == LAST_WEEK and self._new(snap, person, "retro"):
-                self._add(snap, person, "retro", ref, summary_views.retro_prompt(t), slot)
-            owned = _metrics_owned(snap, person) if week >= views.MEASURE_FROM else ()
-            wanted = snap.open_tasks_for(roles) or owned
-            if wanted and self._new(snap, person, "weekly"):
-                reply = self._nudge(snap, roles, reminder=False, checkin=owned)
-                self._add(snap, person, "weekly", ref, reply, slot)
-            reminder = calendar.reminder_slot(start, week, sched)
-            if reminder is None or now < reminder or not self._new(snap, person, "reminder"):
-                continue
-            this_week = [x for r in roles for x in snap.roadmap.tasks_of_week(week, r)
-                         if x.id not in snap.done]  # fmt: skip
-            quiet = snap.activity.get(person.id or 0, slot - timedelta(days=1)) < slot
-            if this_week and quiet:
-                reply = self._nudge(snap, roles, reminder=True)
-                self._add(snap, person, "reminder", ref, reply, reminder)
-        if week < SUMMARY_WEEK:
-            self._escalate(snap, workspace, now)
-
-    def _nudge(
-        self,
-        snap: Snapshot,
-        roles: frozenset[Role],
-        *,
-        reminder: bool,
-        checkin: tuple[str, ...] = (),
-    ) -> Reply:
-        """The nudge text depends only on these inputs, so pilots in the same state share it."""
-        key = (snap.pilot.language, snap.week, roles, snap.done, checkin, reminder)
-        if key not in self._nudges:
-            t = texts(snap.pilot.language)
-            self._nudges[key] = views.nudge_reply(
-                t, snap, roles, reminder=reminder, checkin_metrics=checkin
+        reminder = calendar.reminder_slot(start, week, sched)
+        people = [
+            coaching.Recipient(
+                person_id=person.id or 0,
+                roles=roles,
+                ignored=max((snap.states[r].ignored_nudges for r in roles), default=0),
+                paused=person.id in snap.paused,
+                unreachable=person.unreachable_since is not None,
+                active_since_slot=snap.activity.get(person.id or 0, slot - timedelta(days=1))
+                >= slot,
+                checkins_due=_metrics_owned(snap, person) if week >= views.MEASURE_FROM else (),
             )
-        return self._nudges[key]
-
-    def _escalate(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
-        """Warn when a factor drops to zero: the champion about the others, the others about
-        the champion, the channel when nobody is left; one message per recipient."""
-        champion = snap.owners.get(Role.CHAMPION)
-        issues: dict[int | None, tuple[Person | None, list[tuple[Role, bool]]]] = {}
-        for role in ROLE_ORDER:
-            owner = snap.owners.get(role)
-            if owner is not None and owner.unreachable_since is not None:
-                self._tell_unreachable(snap, workspace, role, owner, now)
-                continue
-            state = snap.states[role]
-            unassigned = not state.assigned
-            if (unassigned and snap.week < 2) or (not unassigned and not state.silent):
-                continue
-            if champion is not None and role is not Role.CHAMPION:
-                recipients: Sequence[Person | None] = [champion]
-            elif role is Role.CHAMPION and len(snap.owners) > (0 if unassigned else 1):
-                others = [p for r, p in snap.owners.items() if r is not Role.CHAMPION]
-                recipients = list({p.id: p for p in others}.values())
-            else:
-                recipients = [None]  # nobody to tell: post in the pilot's channel
-            for person in recipients:
-                key = person.id if person is not None else None
-                issues.setdefault(key, (person, []))[1].append((role, unassigned))
+            for person, roles in _owners(snap)
+        ]
+        by_id = {person.id: person for person, _ in _owners(snap)}
+        sent = frozenset(
+            (person.id, kind)
+            for person in by_id.values()
+            for kind in _BUDGETED
+            if not self._new(snap, person, kind)
+        )
+        moment = coaching.Moment(
+            week=week, reminder_due=reminder is not None and now >= reminder, sent=sent
+        )
         t = texts(snap.pilot.language)
-        for person, found in issues.values():
-            kind = "escalation-" + "+".join(role.value for role, _ in found)
-            if self._new(snap, person, kind):
-                reply = views.escalation_reply(t, snap, found)
-                self._add(snap, person, kind, self._ref(snap, workspace, person), reply, now)
+        for planned in coaching.plan(snap.coaching, snap.roadmap, people, moment):
+            person = by_id.get(planned.person_id) if planned.person_id is not None else None
+            if not self._new(snap, person, planned.kind):
+                continue
+            due = reminder if planned.at_reminder and reminder is not None else slot
+            reply = self._render(t, snap, planned)
+            self._add(snap, person, planned.kind, self._ref(snap, workspace, person), reply,
+                      now if planned.now else due)  # fmt: skip
 
-    def _tell_unreachable(
-        self, snap: Snapshot, workspace: Workspace, role: Role, owner: Person, now: datetime
-    ) -> None:
+    def _render(self, t: Texts, snap: Snapshot, planned: coaching.Planned) -> Reply:
+        kind, roles = planned.kind, planned.roles
+        if kind == "summary":
+            return summary_views.results_reply(t, self._summaries[snap.pilot_id])
+        if kind == "retro":
+            return summary_views.retro_prompt(t)
+        if kind == "digest":
+            return nudge_views.digest_reply(t, snap, private=planned.person_id is not None)
+        checkin = planned.checkins
+        if kind == "still":
+            return self._shared(
+                snap, ("still", roles, checkin),
+                lambda: nudge_views.still_reply(t, snap, roles, checkin),
+            )  # fmt: skip
+        reminder = kind == "reminder"
+        return self._shared(
+            snap,
+            (kind, roles, checkin),
+            lambda: nudge_views.nudge_reply(t, snap, roles, reminder=reminder,
+                                            checkin_metrics=checkin),
+        )  # fmt: skip
+
+    def _shared(self, snap: Snapshot, what: tuple[object, ...], make: Callable[[], Reply]) -> Reply:
+        """A nudge's text depends only on the pilot's language, week, done tasks and health
+        (and, with advice, on who the champion is), so pilots in the same state share it."""
+        health = snap.coaching
+        advice = coaching.advice_for(health, what[1]) if isinstance(what[1], frozenset) else ()
         champion = snap.owners.get(Role.CHAMPION)
-        reachable = champion is not None and champion.unreachable_since is None
-        target = champion if reachable and champion is not owner else None
-        kind = f"unreachable-{role.value}"
-        if not self._new(snap, target, kind):
-            return
-        reply = views.unreachable_reply(texts(snap.pilot.language), snap, role, owner)
-        self._add(snap, target, kind, self._ref(snap, workspace, target), reply, now)
+        key = (
+            snap.pilot.language, snap.week, snap.done, health.formula, health.everyone_quiet,
+            advice, champion.id if advice and champion else None,
+            tuple(h.role for h in health.attention) if advice else (), *what,
+        )  # fmt: skip
+        if key not in self._nudges:
+            self._nudges[key] = make()
+        return self._nudges[key]
 
     def _ref(self, snap: Snapshot, workspace: Workspace, person: Person | None) -> ConversationRef:
         if person is not None:
@@ -200,7 +183,7 @@ class Planner:
         workspace = await self.repo.workspace_by_id(snap.pilot.workspace_id)
         assert workspace is not None
         due = calendar.snooze_until(now, snap.schedule)
-        reply = views.nudge_reply(texts(snap.pilot.language), snap, roles, reminder=True)
+        reply = nudge_views.nudge_reply(texts(snap.pilot.language), snap, roles, reminder=True)
         kind = f"snooze-{due.date().isoformat()}"
         self._rows = []
         self._add(snap, person, kind, _person_ref(workspace, person), reply, due)

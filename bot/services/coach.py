@@ -260,7 +260,11 @@ class Coach:
 
 
 async def _status(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
-    return [views.status_reply(turn.t, snap)]
+    """In a channel, which role needs attention; the champion's direct message also counts
+    the ignored nudges."""
+    reader = snap.roles_of(turn.person.id)
+    private = turn.inbound.direct and Role.CHAMPION in reader
+    return [views.status_reply(turn.t, snap, private=private, reader=reader)]
 
 
 async def _tasks(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
@@ -280,6 +284,8 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.MetricAdd: handlers.metric_add,
     cmd.MetricRemove: corrections.metric_remove,
     cmd.Checkin: handlers.checkin,
+    cmd.Pause: handlers.pause,
+    cmd.Resume: handlers.resume,
     cmd.CheckinUndo: corrections.checkin_undo,
     cmd.Retro: cycle.retro,
     cmd.MetricToken: cycle.metric_token,

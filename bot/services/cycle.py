@@ -130,7 +130,7 @@ async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
     channel = channel_of(parsed.channel) or snap.pilot.channel_id
     summary = await load_summary(turn.repo, snap)
     png = await asyncio.to_thread(chart_png, snap)
-    reply = results_reply(turn.t, summary, png=png)
+    reply = results_reply(turn.t, summary, png=png, notify=True)
     html = base64.b64encode(summary_html(summary, png).encode("utf-8")).decode("ascii")
     blocks = (*reply.blocks, File(name="summary.html", mime="text/html", data=html))
     payload = Reply(text=reply.text, blocks=blocks, language=turn.t.language,

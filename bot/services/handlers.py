@@ -81,6 +81,13 @@ async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
         return Problem("done.unknown_task", {"value": parsed.task[:40]})
     if task.role not in snap.roles_of(turn.person.id):
         return Problem("done.not_owner", {"role": views.role_name(t, task.role)})
+    if task.id in snap.coaching.evidence:  # the bot saw it done: say so, keep only a note
+        if parsed.note and task.id not in snap.coaching.done - snap.coaching.evidence.keys():
+            assert turn.pilot is not None and turn.pilot.id is not None
+            assert turn.person.id is not None
+            await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
+                                      parsed.note)  # fmt: skip
+        return [views.text_reply(views.evidence_line(t, snap, task))]
     if task.id in snap.done:
         return Problem("done.already", {"number": str(task.number)})
     assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
@@ -217,3 +224,18 @@ async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measureme
              week=snap.week)  # fmt: skip
     text += "\n" + views.metric_line(t, view)
     return [views.text_reply(text)]
+
+
+async def pause(turn: Turn, snap: Snapshot, _parsed: cmd.Pause) -> Result:
+    """``pause``: no nudges, reminders or retrospective prompts to the caller in this pilot."""
+    assert turn.person.id is not None
+    if not await turn.repo.set_paused(snap.pilot_id, turn.person.id, turn.now, True):
+        return Problem("pause.already")
+    return [views.text_reply(turn.t("pause.done"))]
+
+
+async def resume(turn: Turn, snap: Snapshot, _parsed: cmd.Resume) -> Result:
+    assert turn.person.id is not None
+    if not await turn.repo.set_paused(snap.pilot_id, turn.person.id, turn.now, False):
+        return Problem("resume.not_paused")
+    return [views.text_reply(turn.t("resume.done"))]

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from playbook import calendar, progress
+from playbook import calendar, coaching, progress
 from playbook.roadmap import Roadmap, Task, load_roadmap
-from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, formula, ignored_nudges
+from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
 from storage.repositories import PilotRows, Repository, load_pilot_rows
 from storage.tables import Checkin, Metric, OutboxMessage, Person, Pilot, Process
 
-NUDGE_KINDS = ("weekly",)
+NUDGE_KINDS = ("weekly", "still")  # the nudges an owner answers or ignores
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Snapshot:
     owners: dict[Role, Person]
     states: dict[Role, RoleState]
     formula: Formula
-    done: frozenset[str]
+    done: frozenset[str]  # ticked by hand or by evidence (``health.evidence``)
     processes: Sequence[Process]
     metrics: tuple[MetricView, ...]  # the metrics that count: not removed
     checkins: Sequence[Checkin]  # the check-ins that count: not withdrawn, of those metrics
@@ -45,6 +45,13 @@ class Snapshot:
     # Everything recorded, removed metrics and withdrawn check-ins included: for the exports.
     all_metrics: Sequence[Metric] = ()
     all_checkins: Sequence[Checkin] = ()
+    health: coaching.Health | None = None  # the playbook's one verdict on this moment
+    paused: frozenset[int] = frozenset()  # people who paused their nudges
+
+    @property
+    def coaching(self) -> coaching.Health:
+        assert self.health is not None
+        return self.health
 
     @property
     def chosen(self) -> Process | None:
@@ -61,6 +68,10 @@ class Snapshot:
 
     def silent_roles(self) -> tuple[Role, ...]:
         return tuple(r for r in ROLE_ORDER if self.states[r].silent)
+
+    def visible_tasks(self, roles: frozenset[Role]) -> tuple[tuple[Task, ...], int]:
+        """This week's open tasks of ``roles`` and the count still open from earlier weeks."""
+        return coaching.visible_tasks(self.roadmap, self.week, self.done, roles)
 
 
 def schedule_of(pilot: Pilot) -> calendar.Schedule:
@@ -91,15 +102,24 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
     assert pilot.id is not None
     owners = {Role(role): person for role, person in rows.owners.get(pilot.id, {}).items()}
     activity = rows.activity.get(pilot.id, {})
+    paused = frozenset(rows.paused.get(pilot.id, ()))
     sent = rows.nudges_sent.get(pilot.id, {})
+    # Silence is measured at the week's slot, so every message of one week agrees on it.
+    week = calendar.pilot_week(pilot.start_date, now, pilot.timezone)
+    schedule = schedule_of(pilot)
+    slot = calendar.weekly_slot(pilot.start_date, week, schedule) if week >= 1 else None
     states: dict[Role, RoleState] = {}
+    facts_owners: dict[Role, coaching.Owner] = {}
     for role in ROLE_ORDER:
         person = owners.get(role)
         if person is None or person.id is None:
             states[role] = RoleState(role, assigned=False)
             continue
-        ignored = ignored_nudges(sent.get(person.id, []), activity.get(person.id))
+        nudged = [s for s in sent.get(person.id, ()) if slot is None or s < slot]
+        ignored = ignored_nudges(nudged, activity.get(person.id))
         states[role] = RoleState(role, assigned=True, ignored_nudges=ignored)
+        facts_owners[role] = coaching.Owner(person.id, ignored, person.unreachable_since
+                                            is not None, person.id in paused)  # fmt: skip
     all_metrics = rows.metrics.get(pilot.id, [])
     all_checkins = rows.checkins.get(pilot.id, [])
     metrics = [m for m in all_metrics if m.removed_at is None]
@@ -119,22 +139,40 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
             values, lower_is_better=metric.lower_is_better, baseline=metric.baseline
         )
         views.append(MetricView(metric, values, current, change, trend))
+    roadmap = load_roadmap(pilot.language)
+    failed = rows.failed.get(pilot.id, [])
+    processes = rows.processes.get(pilot.id, [])
+    facts = coaching.PilotFacts(
+        week=week,
+        owners=facts_owners,
+        ticked=frozenset(rows.done.get(pilot.id, set())),
+        processes=len(processes),
+        chosen=any(p.id == pilot.chosen_process_id for p in processes),
+        metrics=len(metrics),
+        checkins=len(checkins),
+        announced=pilot.id in rows.announced,
+        failed=len(failed),
+        champion_active=Role.CHAMPION in owners and owners[Role.CHAMPION].id in activity,
+    )
+    health = coaching.assess(facts, roadmap)
     return Snapshot(
         pilot=pilot,
         pilot_id=pilot.id,
         now=now,
-        week=calendar.pilot_week(pilot.start_date, now, pilot.timezone),
-        schedule=schedule_of(pilot),
-        roadmap=load_roadmap(pilot.language),
+        week=week,
+        schedule=schedule,
+        roadmap=roadmap,
         owners=owners,
         states=states,
-        formula=formula(list(states.values())),
-        done=frozenset(rows.done.get(pilot.id, set())),
-        processes=rows.processes.get(pilot.id, []),
+        formula=health.formula,
+        done=health.done,
+        processes=processes,
         metrics=tuple(views),
         checkins=checkins,
         activity=activity,
-        failed=rows.failed.get(pilot.id, []),
+        failed=failed,
+        health=health,
+        paused=paused,
         all_metrics=all_metrics,
         all_checkins=all_checkins,
     )

@@ -56,8 +56,15 @@ def next_text(t: Texts, results: PilotResults) -> str | None:
 
 
 def results_reply(
-    t: Texts, summary: Summary, *, chart: bool = True, png: bytes | None = None
+    t: Texts,
+    summary: Summary,
+    *,
+    chart: bool = True,
+    png: bytes | None = None,
+    notify: bool = False,
 ) -> Reply:
+    """The summary; it names who held each role but never who ignored what. ``notify``: the
+    announcement, which tells the people it credits."""
     snap, results = summary.snap, summary.results
     channel = snap.pilot.channel_name or snap.pilot.channel_id
     blocks: list[Block] = [Heading(t("results.title", channel=channel))]
@@ -65,7 +72,7 @@ def results_reply(
     chosen = snap.chosen
     if chosen is not None:
         blocks.append(Paragraph(t("results.workflow", name=chosen.name)))
-    blocks.append(Fields(tuple(role_lines(t, snap))))
+    blocks.append(Fields(tuple(role_lines(t, snap, notify=notify))))
     if results.metrics:
         blocks.append(BulletList(tuple(metric_text(t, m) for m in results.metrics)))
     for extra in (savings_text(t, results), next_text(t, results)):

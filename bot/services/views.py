@@ -6,10 +6,8 @@ from collections.abc import Sequence
 
 from bot.catalog import Texts
 from bot.messages import (
-    Actions,
     Block,
     BulletList,
-    Button,
     Fields,
     Heading,
     Paragraph,
@@ -17,6 +15,8 @@ from bot.messages import (
     mention,
 )
 from bot.services.snapshot import MetricView, Snapshot
+from playbook import coaching
+from playbook.coaching import Condition
 from playbook.parsing.numbers import Problem
 from playbook.roadmap import LAST_WEEK, Task
 from playbook.roles import ALLOWED, ROLE_ORDER, Action, Role
@@ -27,7 +27,7 @@ MEASURE_FROM = 9  # weeks 9-12: measure and iterate
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "process_remove",
     "process_edit", "metric_add", "metric_remove", "checkin", "checkin_undo", "results", "retro",
-    "announce", "settings", "metric_token", "next_cycle", "forget", "snooze", "help",
+    "announce", "settings", "metric_token", "next_cycle", "forget", "snooze", "pause", "help",
 )  # fmt: skip
 #: Commands whose permission is not the Action of the same name.
 _HELP_ACTIONS = {"process_remove": Action.PROCESS_EDIT}
@@ -100,21 +100,49 @@ def formula_line(t: Texts, snap: Snapshot) -> str:
     return t("formula.line", c=f.champion, i=f.integrator, p=f.modeler, impact=f.impact)
 
 
-def role_lines(t: Texts, snap: Snapshot) -> list[tuple[str, str]]:
+def verdict_line(t: Texts, snap: Snapshot) -> str:
+    return formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode.value}")
+
+
+def mode_text(t: Texts, snap: Snapshot) -> str:
+    """What the formula's state means; "nobody" only when nobody holds a role."""
+    if snap.coaching.everyone_quiet:
+        return t("formula.mode.quiet")
+    return t(f"formula.mode.{snap.formula.mode.value}")
+
+
+def role_lines(
+    t: Texts, snap: Snapshot, *, private: bool = False, notify: bool = False
+) -> list[tuple[str, str]]:
+    """Role, owner and condition. In public a silent role "needs attention"; only the
+    champion's private view counts the ignored nudges."""
     pairs = []
     for role in ROLE_ORDER:
-        state = snap.states[role]
+        health = snap.coaching.roles[role]
         owner = snap.owners.get(role)
-        value = name_of(owner) if owner else t("role.unassigned")
-        if state.silent:
-            value += " " + t("role.silent", count=state.ignored_nudges)
-        pairs.append((role_name(t, role), value))
+        value = name_of(owner, notify=notify) if owner else t("role.unassigned")
+        label = role_name(t, role)
+        if health.condition is Condition.SILENT:
+            if private:
+                value += " " + t("role.silent", count=health.ignored)
+            else:
+                label += " " + t("role.attention")
+        elif health.condition is Condition.PAUSED:
+            value += " " + t("role.paused")
+        pairs.append((label, value))
     return pairs
 
 
 def task_line(t: Texts, task: Task, week: int) -> str:
     overdue = t("task.overdue") if task.last_week < week else ""
-    return t("task.line", number=task.number, id=task.id, title=task.title) + overdue
+    return t("task.line", number=task.number, title=task.title) + overdue
+
+
+def evidence_line(t: Texts, snap: Snapshot, task: Task) -> str:
+    """``[5] Document 2–3 workflows … — done: the bot saw 2 workflows documented``."""
+    fact = snap.coaching.evidence[task.id]
+    seen = t(f"evidence.{fact.value}", count=len(snap.processes))
+    return t("task.line", number=task.number, title=task.title) + " " + seen
 
 
 def metric_line(t: Texts, view: MetricView) -> str:
@@ -155,39 +183,50 @@ def candidate_blocks(t: Texts, snap: Snapshot) -> list[Block]:
     return [Paragraph(t("status.candidates")), BulletList(tuple(items))]
 
 
-def risks(t: Texts, snap: Snapshot) -> list[str]:
+def risks(t: Texts, snap: Snapshot, *, private: bool = False) -> list[str]:
+    """The health model's risks; names and counts of ignored nudges only in private."""
     found = []
-    mode = snap.formula.mode
-    if mode.value != "full":
-        found.append(t(f"formula.mode.{mode.value}"))
-    for role in snap.silent_roles():
-        found.append(t("risk.silent", role=role_name(t, role), name=name_of(snap.owners.get(role))))
-    for role in ROLE_ORDER:
-        owner = snap.owners.get(role)
-        if owner is not None and owner.unreachable_since is not None:
-            found.append(t("risk.unreachable", role=role_name(t, role), name=name_of(owner)))
-    if snap.failed:
-        found.append(
-            t("risk.failed", count=len(snap.failed), reason=snap.failed[-1].last_error[:80])
-        )
-    if snap.week >= 4 and not snap.processes:
-        found.append(t("risk.no_processes"))
-    if snap.week >= 6 and snap.chosen is None:
-        found.append(t("risk.no_choice"))
-    if snap.week >= 4 and not snap.metrics:
-        found.append(t("risk.no_metrics"))
-    if snap.week >= 10 and snap.metrics and not any(v.values for v in snap.metrics):
-        found.append(t("risk.no_checkins"))
+    for risk in snap.coaching.risks:
+        role = role_name(t, risk.role) if risk.role else ""
+        owner = snap.owners.get(risk.role) if risk.role else None
+        if risk.key == "mode":
+            found.append(mode_text(t, snap))
+        elif risk.key == "silent" and not private:
+            found.append(t("risk.silent_public", role=role))
+        elif risk.key in ("silent", "unreachable", "paused"):
+            found.append(t(f"risk.{risk.key}", role=role, name=name_of(owner), count=risk.count))
+        elif risk.key == "failed":
+            reason = snap.failed[-1].last_error[:80] if snap.failed else ""
+            found.append(t("risk.failed", count=risk.count, reason=reason))
+        else:
+            found.append(t(f"risk.{risk.key}"))
     return found
 
 
-def status_reply(t: Texts, snap: Snapshot) -> Reply:
+def advice_lines(
+    t: Texts, snap: Snapshot, reader: frozenset[Role], *, public: bool = False
+) -> list[str]:
+    """What the reader can do about the roles that need attention, within their rights.
+    ``public``: without the advice that names a quiet owner (the channel reads along)."""
+    champion = name_of(snap.owners.get(Role.CHAMPION))
+    return [
+        t(f"advice.{a.key}", role=role_name(t, a.role) if a.role else "", champion=champion,
+          name=name_of(snap.owners.get(a.role)) if a.role else "")
+        for a in coaching.advice_for(snap.coaching, reader)
+        if not public or a.key in ("name_champion", "ask_champion", "champion.missing")
+    ]  # fmt: skip
+
+
+def status_reply(
+    t: Texts, snap: Snapshot, *, private: bool = False, reader: frozenset[Role] = frozenset()
+) -> Reply:
+    """``status``; ``private``: the champion's own view (direct message), with counts."""
     phase = snap.roadmap.phase(snap.week)
     blocks: list[Block] = [
         Heading(t("status.title", channel=snap.pilot.channel_name or snap.pilot.channel_id)),
         Paragraph(f"{week_label(t, snap)} · {phase.title}"),
-        Fields(tuple(role_lines(t, snap))),
-        Paragraph(formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode.value}")),
+        Fields(tuple(role_lines(t, snap, private=private))),
+        Paragraph(verdict_line(t, snap)),
     ]
     task_items = []
     for role in ROLE_ORDER:
@@ -205,7 +244,7 @@ def status_reply(t: Texts, snap: Snapshot) -> Reply:
     if snap.metrics:
         blocks.append(Heading(t("status.metrics")))
         blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))
-    found = risks(t, snap)
+    found = risks(t, snap, private=private) + advice_lines(t, snap, reader, public=not private)
     if found:
         blocks.append(Heading(t("status.risks")))
         blocks.append(BulletList(tuple(found)))
@@ -235,71 +274,12 @@ def tasks_reply(t: Texts, snap: Snapshot, person: Person) -> Reply:
         if role in roles:
             open_tasks = snap.open_tasks(role)
             items = tuple(task_line(t, x, snap.week) for x in open_tasks)
+            week = snap.roadmap.tasks_of_week(snap.week, role)
+            seen = tuple(evidence_line(t, snap, x) for x in week if x.id in snap.coaching.evidence)
             blocks.append(Paragraph(t("tasks.as_role", role=role_name(t, role))))
-            blocks.append(BulletList(items or (t("tasks.none"),)))
+            blocks.append(BulletList((items + seen) or (t("tasks.none"),)))
     blocks.append(Paragraph(t("tasks.hint")))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
-
-
-def nudge_reply(
-    t: Texts,
-    snap: Snapshot,
-    roles: frozenset[Role],
-    *,
-    reminder: bool,
-    checkin_metrics: tuple[str, ...] = (),
-) -> Reply:
-    """The week's tasks for one owner; in weeks 9-12 also the check-in prompt for the metrics
-    they own (one message a week rather than two)."""
-    phase = snap.roadmap.phase(snap.week)
-    key = "nudge.reminder_title" if reminder else "nudge.title"
-    blocks: list[Block] = [
-        Heading(t(key, week=week_label(t, snap), phase=phase.title)),
-        Paragraph(phase.goal),
-    ]
-    first_task: Task | None = None
-    for role in ROLE_ORDER:
-        if role not in roles:
-            continue
-        open_tasks = snap.open_tasks(role)
-        first_task = first_task or (open_tasks[0] if open_tasks else None)
-        items = tuple(task_line(t, x, snap.week) for x in open_tasks)
-        blocks.append(Paragraph(t("tasks.as_role", role=role_name(t, role))))
-        blocks.append(BulletList(items or (t("tasks.none"),)))
-    checkin_due = bool(checkin_metrics) and MEASURE_FROM <= snap.week <= LAST_WEEK
-    if checkin_due:
-        blocks.append(Paragraph(t("nudge.checkin_due", metrics=", ".join(checkin_metrics))))
-    buttons = []
-    if first_task is not None:
-        buttons.append(Button(t("button.done", number=first_task.number), "done", first_task.id))
-    if checkin_due:
-        buttons.append(Button(t("button.checkin"), "checkin"))
-    if buttons:
-        blocks.append(Actions(tuple(buttons)))
-    return Reply(text=plain_text(blocks), blocks=tuple(blocks))
-
-
-def escalation_reply(t: Texts, snap: Snapshot, issues: Sequence[tuple[Role, bool]]) -> Reply:
-    """One warning listing every factor that dropped to zero: (role, unassigned?) pairs."""
-    f = snap.formula
-    lines = []
-    for role, unassigned in issues:
-        key = "escalation.unassigned" if unassigned else "escalation.silent"
-        lines.append(t(key, role=role_name(t, role), name=name_of(snap.owners.get(role)),
-                       count=snap.states[role].ignored_nudges))  # fmt: skip
-    hints = []
-    if any(unassigned for _, unassigned in issues):
-        hints.append(t("escalation.hint_assign"))
-    if not all(unassigned for _, unassigned in issues):
-        hints.append(t("escalation.hint"))
-    blocks = (
-        Heading(t("escalation.title")),
-        BulletList(tuple(lines)),
-        Paragraph(formula_line(t, snap) + " " + t(f"formula.verdict.{f.mode.value}")),
-        Paragraph(t(f"formula.mode.{f.mode.value}")),
-        Paragraph(" ".join(hints)),
-    )
-    return Reply(text=plain_text(blocks), blocks=blocks)
 
 
 def settings_reply(t: Texts, pilot: Pilot) -> Reply:
@@ -329,9 +309,3 @@ def home_reply(t: Texts, snaps: Sequence[Snapshot], person: Person) -> Reply:
         items = tuple(task_line(t, x, snap.week) for x in open_tasks)
         blocks.append(BulletList(items or (t("tasks.none"),)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
-
-
-def unreachable_reply(t: Texts, snap: Snapshot, role: Role, person: Person) -> Reply:
-    text = t("escalation.unreachable", role=role_name(t, role), name=name_of(person))
-    blocks = (Heading(t("escalation.title")), Paragraph(text), Paragraph(t("escalation.hint")))
-    return Reply(text=plain_text(blocks), blocks=blocks)

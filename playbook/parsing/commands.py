@@ -169,6 +169,16 @@ class Snooze:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """No more nudges for me in this pilot until I resume."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Start my nudges again."""
+
+
+@dataclass(frozen=True)
 class Unknown:
     word: str
 
@@ -196,6 +206,8 @@ Command = (
     | ForgetMe
     | Help
     | Snooze
+    | Pause
+    | Resume
     | Retro
     | Unknown
 )
@@ -257,6 +269,10 @@ KEYWORDS: dict[str, str] = {
     "rueckblick": "retro",
     "später": "snooze",
     "spaeter": "snooze",
+    "pause": "pause",
+    "pausieren": "pause",
+    "resume": "resume",
+    "weiter": "resume",
     "help": "help",
     "hilfe": "help",
     "?": "help",
@@ -663,6 +679,8 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "next_cycle": _no_args(NextCycle()),
     "forget": _forget,
     "snooze": _no_args(Snooze()),
+    "pause": _no_args(Pause()),
+    "resume": _no_args(Resume()),
     "retro": _retro,
     "help": _help,
 }

@@ -39,6 +39,7 @@ class Task:
     first_week: int
     last_week: int
     title: str
+    evidence: str = ""  # a ``playbook.coaching.Fact`` that completes the task, or empty
 
     def active_in(self, week: int) -> bool:
         return self.first_week <= week <= self.last_week
@@ -113,6 +114,7 @@ def parse_roadmap(text: str) -> Roadmap:
             first_week=int(t["weeks"][0]),
             last_week=int(t["weeks"][1]),
             title=t["title"],
+            evidence=t.get("evidence", ""),
         )
         for n, t in enumerate(data["tasks"], start=1)
     )

@@ -43,7 +43,7 @@ async def test_a_dm_from_a_role_owner_finds_their_pilot(h: Harness) -> None:
     dm = {"direct": True, "channel": "D-olaf"}
     out = await h.say("olaf", "tasks", **dm)
     assert text(h, "tasks_modeler") in out
-    assert "(list-candidates)" in out
+    assert "[3] " in out and "(list-candidates)" not in out  # no internal ids
     assert (await h.say("olaf", "status", **dm)).startswith(text(h, "status"))
     out = await h.say("olaf", "checkin errors 3", **dm)
     assert out.splitlines()[0] == text(h, "recorded")
