@@ -130,9 +130,42 @@ def test_image_start_command_serves_and_stops(tmp_path: Path) -> None:
         assert isinstance(json.loads(line), dict)
 
 
-def test_public_host_without_teams_auth_is_refused(tmp_path: Path) -> None:
+def test_the_teams_emulator_mode_is_refused_on_a_public_host(tmp_path: Path) -> None:
     proc = start_command({"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "HOST": "0.0.0.0",
-                          "PORT": str(free_port()), "MICROSOFT_APP_ID": ""})  # fmt: skip
+                          "PORT": str(free_port()), "MICROSOFT_APP_ID": "",
+                          "PILOT_TEAMS_EMULATOR": "1"})  # fmt: skip
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
-    assert err.strip().splitlines()[-1].startswith("error: HOST=0.0.0.0 is reachable from outside")
+    assert err.strip().splitlines()[-1].startswith("error: PILOT_TEAMS_EMULATOR=1 accepts")
+
+
+def test_a_slack_only_container_serves_on_a_public_host_without_a_teams_route(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    proc = start_command({"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "HOST": "0.0.0.0",
+                          "PORT": str(port), "MICROSOFT_APP_ID": "",
+                          "SLACK_BOT_TOKEN": "xoxb-1-2-compose",
+                          "SLACK_SIGNING_SECRET": "compose-secret",
+                          "SLACK_API_URL": "http://127.0.0.1:9/api/"})  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        assert status == 200
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/messages", data=b"{}", method="POST",
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(request, timeout=5)
+        assert missing.value.code == 404
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
