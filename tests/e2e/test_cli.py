@@ -118,7 +118,10 @@ def test_export_json_and_csv(tmp_path: Path) -> None:
     assert '"name": "repair time"' in as_json.stdout
     as_csv = run("export", "--pilot", "1", "--format", "csv", env=env)
     assert as_csv.stdout.splitlines()[0].startswith("pilot_id,week")
-    assert len(as_csv.stdout.splitlines()) == 9  # header + 2 metrics x 4 weeks
+    rows = as_csv.stdout.splitlines()
+    assert len(rows) == 10  # header + 2 metrics x 4 weeks + the demo's withdrawn check-in
+    withdrawn = [r for r in rows[1:] if not r.endswith(",,")]
+    assert len(withdrawn) == 1 and ",triage effort,h,70.0," in withdrawn[0]
     nowhere = run("report", "--pilot", "1", env={"DATABASE_URL": "sqlite:///./nowhere.db"},
                   cwd=tmp_path)  # fmt: skip
     assert nowhere.returncode == 1 and "no database at" in nowhere.stderr
