@@ -59,6 +59,8 @@ def command_help_reply(t: Texts, name: str) -> Reply:
     if action is not None and action in ALLOWED:
         roles = ", ".join(role_name(t, r) for r in ROLE_ORDER if r in ALLOWED[action])
         blocks.append(Paragraph(t("help.who", roles=roles)))
+    elif name in ("done", "snooze"):  # a person's own tasks
+        blocks.append(Paragraph(t("help.who", roles=t("help.task_owner"))))
     elif name != "checkin_undo":  # that one is the reporter's, as its text says
         blocks.append(Paragraph(t("help.who", roles=t("help.anyone"))))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
