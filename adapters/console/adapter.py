@@ -12,6 +12,7 @@ from rich.text import Text
 
 from adapters.console.inbound import person, to_inbound
 from adapters.console.render import render, stamp
+from bot.catalog import texts
 from bot.messages import ConversationRef, Reply
 
 _STEP = re.compile(r"^(\d+)\s*([wdhm])$")
@@ -37,7 +38,8 @@ class ConsoleAdapter:
         return f"console-{self._posted}"
 
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
-        self._print(ref, reply, f" (updates {message_id})")
+        note = texts(reply.language or "en")("console.updates", id=message_id)
+        self._print(ref, reply, f" ({note})")
 
     def _print(self, ref: ConversationRef, reply: Reply, note: str) -> None:
         target = f"@{ref.user}" if ref.user and not ref.channel else f"#{ref.channel}"

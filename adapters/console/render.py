@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from bot.catalog import texts
 from bot.messages import (
     Actions,
     BulletList,
@@ -39,7 +40,8 @@ def render(reply: Reply, indent: str = "  ") -> Text:
         elif isinstance(block, Image):
             out.append(f"{indent}({p(block.alt)}: {block.path})\n", style="dim")
         elif isinstance(block, File):
-            out.append(f"{indent}(attached: {block.name})\n", style="dim")
+            attached = texts(reply.language or "en")("console.attached", name=block.name)
+            out.append(f"{indent}({attached})\n", style="dim")
     out.rstrip()
     return out
 

@@ -23,6 +23,7 @@ from adapters.slack.delivery import (
 from adapters.slack.installations import installation_store, oauth_settings, sdk_logger
 from adapters.slack.listeners import Listeners, Tracker
 from adapters.slack.people import Directory
+from bot.catalog import texts
 from bot.clock import Clock
 from bot.ports import ChatAdapter
 from bot.services.coach import Coach
@@ -46,6 +47,8 @@ def build_slack_adapter(
         return None
     _check(settings)
     logger = sdk_logger()
+    # bolt's own ":warning: We apologize …" (installation gone) in the pilots' language
+    reinstall = texts(settings.pilot_default_language)("slack.reinstall")
     tokens: Tokens
     if settings.slack_client_id:
         store = installation_store(settings, uow.engine, logger)
@@ -54,6 +57,7 @@ def build_slack_adapter(
             signing_secret=settings.slack_signing_secret,
             client=make_client(settings.slack_api_url, logger=logger),
             oauth_settings=oauth_settings(settings, store, uow.engine, logger),
+            user_facing_authorize_error_message=reinstall,
         )
         tokens = InstalledTokens(store)
     else:
@@ -62,6 +66,7 @@ def build_slack_adapter(
             signing_secret=settings.slack_signing_secret or None,
             request_verification_enabled=bool(settings.slack_signing_secret),
             token=settings.slack_bot_token,
+            user_facing_authorize_error_message=reinstall,
         )
         aim(bolt.client, settings.slack_api_url)
         tokens = SingleToken(settings.slack_bot_token)

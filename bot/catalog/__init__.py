@@ -63,6 +63,8 @@ class Texts:
             raise CatalogError(f"{self.language}: no text for {key!r}") from None
         if isinstance(entry, dict):
             count = params.get("count", 0)
+            if isinstance(count, str) and count.isdigit():  # a Problem's params are strings
+                count = int(count)
             form = self._locale.plural_form(count if isinstance(count, int | float) else 0)
             entry = entry.get(form, entry["other"])
         return str(entry).format(**params)

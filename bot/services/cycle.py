@@ -87,7 +87,8 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
         )  # fmt: skip
     turn.pilot = new
     t = turn.t
-    text = t("cycle.opened", cycle=new.cycle, date=t.date(start), old=old.id, count=len(remaining))
+    key = "cycle.opened" if remaining else "cycle.opened_none"
+    text = t(key, cycle=new.cycle, date=t.date(start), old=old.id, count=len(remaining))
     if new.webhook_token_hash is not None:  # the token follows the channel (webhook.py)
         text += "\n" + t("cycle.webhook", path=f"/hooks/metrics/{old.id}", cycle=new.cycle)
     return [views.text_reply(text)]

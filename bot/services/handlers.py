@@ -94,7 +94,8 @@ async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
     await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
                               parsed.note)  # fmt: skip
     left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
-    return [views.text_reply(t("done.ok", number=task.number, title=task.title, count=left))]
+    key = "done.ok" if left else "done.ok_last"  # never "0 tasks left"
+    return [views.text_reply(t(key, number=task.number, title=task.title, count=left))]
 
 
 async def done_many(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:

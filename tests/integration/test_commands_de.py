@@ -29,7 +29,7 @@ async def test_start_mit_datum_und_zweiter_start_abgelehnt(harness_de: Harness) 
     h = harness_de
     out = await h.say("clara", "start 2027-01-11")
     assert out.startswith("Pilot gestartet! Woche 1 beginnt am 11.01.2027.")
-    assert "Erinnerungen kommen Montag 09:00 (Europe/Berlin)" in out
+    assert "Erinnerungen kommen jeden Montag 09:00 Uhr (Europe/Berlin)" in out
     assert "zuweisen champion @person" in out
     p = await cs.the_pilot(h)
     assert (p.start_date, p.language, p.timezone, p.status, p.cycle) == (
@@ -178,7 +178,7 @@ async def test_erledigt_nach_nummer_und_kennung(harness_de: Harness) -> None:
         "[1] Bestätigen, dass du den Pilot trägst, und sein Geschäftsziel im Kanal nennen"
         " — erledigt: Der Bot hat gesehen, dass der Champion benannt und aktiv ist"
     )
-    assert (await h.say("ines", "erledigt 4")).endswith("Noch 0 Aufgaben für deine Rolle.")
+    assert (await h.say("ines", "erledigt 4")).endswith("Für deine Rolle ist nichts mehr offen.")
     assert (await h.say("olaf", "done list-candidates")).startswith("Erledigt: [3]")
     assert set(await cs.done_tasks(h)) == {"inventory-stack", "list-candidates"}
     before = await cs.state(h)
@@ -188,7 +188,7 @@ async def test_erledigt_nach_nummer_und_kennung(harness_de: Harness) -> None:
         "Eine Aufgabe „99“ gibt es nicht. Mit aufgaben siehst du deine Aufgaben und ihre Nummern."
     )
     assert await h.say("olaf", "erledigt") == (
-        "So geht's: erledigt AUFGABE — Nummer oder Kennung der Aufgabe, wie aufgaben sie zeigt."
+        "So geht's: erledigt AUFGABE — die Nummer der Aufgabe, wie aufgaben sie zeigt."
     )
     assert await cs.state(h) == before
 
@@ -219,7 +219,7 @@ async def test_prozess_neu_und_waehlen(harness_de: Harness) -> None:
     await h.say("olaf", "prozess neu Termine eingaben=Anrufe ergebnisse=Termin stunden=3")
     before = await cs.state(h)
     assert await h.say("olaf", "prozess neu Vierter") == (
-        "Höchstens 3 Abläufe: die Roadmap verlangt 2–3. Streicht einen, bevor ihr einen neuen "
+        "Höchstens 3 Abläufe: die Roadmap verlangt 2–3. Streich einen, bevor du einen neuen "
         "erfasst."
     )
     assert await h.say("olaf", "prozess wählen 5") == "Einen Ablauf 5 gibt es nicht: wähle 1 bis 3."
@@ -321,7 +321,7 @@ async def test_meldung_acht_abgelehnt_nichts_gespeichert(harness_de: Harness) ->
         "Der Wert fehlt: meldung KENNZAHL WERT, z. B. meldung Reparaturzeit 6,5"
     )
     assert await h.say("ines", "meldung Reparaturzeit 5 Stunden") == (
-        "„Stunden“ passt nicht: diese Kennzahl wird in Tage gemessen."
+        "„Stunden“ passt nicht zu dieser Kennzahl (Einheit: Tage)."
     )
     assert await h.say("ines", "meldung Laufzeit 5") == (
         "Welche Kennzahl? Beginne mit ihrem Namen: Reparaturzeit."

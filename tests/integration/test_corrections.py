@@ -112,7 +112,7 @@ async def test_prozess_loeschen(harness_de: Harness) -> None:
     )
     assert await _positions(h) == [(1, "Parts")]
     out = await unchanged(h, "olaf", "prozess löschen 3")
-    assert out == "Einen Ablauf 3 gibt es nicht: wähle 1 bis 1."
+    assert out == "Einen Ablauf 3 gibt es nicht: Es gibt nur Ablauf 1."
     out = await unchanged(h, "olaf", "prozess löschen x")
     assert out == "So geht's: prozess löschen N — N ist die Nummer des Ablaufs im Stand."
 
@@ -232,7 +232,7 @@ async def test_kennzahl_loeschen(harness_de: Harness) -> None:
     await h.say("olaf", "meldung Aufwand 10")
     assert await h.say("olaf", "kennzahl löschen Aufwand") == (
         "Kennzahl „Aufwand“ gestrichen: Sie erscheint nicht mehr im Stand, in den Ergebnissen und "
-        "bei Meldungen; ihre 1 Meldung bleibt im Export."
+        "bei Meldungen; ihre einzige Meldung bleibt im Export."
     )
     assert await h.say("olaf", "kennzahl loeschen Reparaturzeit") == (
         "Kennzahl „Reparaturzeit“ gestrichen (sie hatte keine Meldungen)."

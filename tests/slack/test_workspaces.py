@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from adapters.slack.installations import fernet_of
 from bot import backup
+from bot.catalog import texts
 from storage.tables import Checkin, Pilot, RoleAssignment, TaskState
 from tests.slack.conftest import running, slack_settings
 from tests.slack.fake_slack import FakeSlack
@@ -157,8 +158,8 @@ def test_oauth_mode_needs_a_secret_key(sqlite_url: str) -> None:
 
 async def test_a_workspace_without_installation_is_not_served(oauth_world: SlackWorld) -> None:
     answer = await oauth_world.command(CLARA, "start", team="TNOTINST")
-    assert answer.status == 200  # bolt tells the user to (re)install the app, nothing else
+    assert answer.status == 200  # the user is told to (re)install the app, nothing else
     [told] = oauth_world.fake.of("response_url")
-    assert "install this app" in told.args["text"]
+    assert told.args["text"] == texts("en")("slack.reinstall")  # ours, not bolt's English
     async with oauth_world.app.uow() as uow:
         assert (await uow.repo.session.exec(select(Pilot))).all() == []
