@@ -59,7 +59,7 @@ async def test_start_ohne_datum_nimmt_den_montag_dieser_woche(harness_de: Harnes
 
 async def test_start_in_direktnachricht_abgelehnt(harness_de: Harness) -> None:
     out = await harness_de.say("clara", "start", direct=True, channel="D-clara")
-    assert out == "Eröffne einen Pilot im Team-Kanal, nicht in einer Direktnachricht."
+    assert out == "Eröffne einen Piloten im Team-Kanal, nicht in einer Direktnachricht."
     assert await cs.count(harness_de, Pilot) == 0
 
 
@@ -84,7 +84,7 @@ async def test_zuweisen_mit_formel(harness_de: Harness) -> None:
     assert "= 1 × (0 + 1) = 1 von 2. Nichts wird im System laufen." in out
     out = await h.say("clara", "zuweisen integrator @ines")
     assert out.splitlines()[0] == "@ines ist jetzt Integrator."
-    assert "= 1 × (1 + 1) = 2 von 2. Alle drei Rollen tragen den Pilot." in out
+    assert "= 1 × (1 + 1) = 2 von 2. Alle drei Rollen tragen den Piloten." in out
     assert await cs.roles(h) == {"champion": "clara", "integrator": "ines", "modeler": "olaf"}
     before = await cs.state(h)
     assert await h.say("clara", "zuweisen integrator @ines") == "@ines ist bereits Integrator."
@@ -112,7 +112,7 @@ async def test_stand_zeigt_alles(harness_de: Harness) -> None:
     assert lines[2:5] == ["Champion: @clara", "Integrator: @ines", "Prozessmodellierer: @olaf"]
     assert lines[5] == (
         "Impact = Champion × (Integrator + Modellierer) = 1 × (1 + 1) = 2 von 2. "
-        "Alle drei Rollen tragen den Pilot."
+        "Alle drei Rollen tragen den Piloten."
     )
     assert "*Offene Aufgaben*" in lines
     # Beide Champion-Aufgaben der Woche 1 hat der Bot erledigt gesehen.
@@ -166,7 +166,7 @@ async def test_aufgaben_nur_eigene_rollen(harness_de: Harness) -> None:
     assert "[3]" not in out
     assert "[4]" not in out
     assert await h.say("zed", "aufgaben") == (
-        "Du hast in diesem Pilot keine Rolle und daher keine Aufgaben. "
+        "Du hast in diesem Piloten keine Rolle und daher keine Aufgaben. "
         "Mit stand siehst du, wer was macht."
     )
 
@@ -175,7 +175,7 @@ async def test_erledigt_nach_nummer_und_kennung(harness_de: Harness) -> None:
     h = harness_de
     await cs.team(h)
     assert await h.say("clara", "erledigt 1") == (
-        "[1] Bestätigen, dass du den Pilot trägst, und sein Geschäftsziel im Kanal nennen"
+        "[1] Bestätigen, dass du den Piloten trägst, und sein Geschäftsziel im Kanal nennen"
         " — erledigt: Der Bot hat gesehen, dass der Champion benannt und aktiv ist"
     )
     assert (await h.say("ines", "erledigt 4")).endswith("Für deine Rolle ist nichts mehr offen.")
@@ -444,7 +444,7 @@ async def test_verkuenden_nur_durch_den_champion(harness_de: Harness, text: str)
     await h.say("zed", "stand")
     everything = (*cs.DOMAIN_TABLES, Person)
     before = await cs.state(h, everything)
-    assert await h.say("zed", text) == "Das darf in diesem Pilot nur: Champion."
+    assert await h.say("zed", text) == "Das darf in diesem Piloten nur: Champion."
     assert await cs.state(h, everything) == before
     assert (await h.say("clara", text)).startswith("Die Ergebnisse gehen jetzt an #")
 

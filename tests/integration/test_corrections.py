@@ -122,7 +122,7 @@ async def test_only_modeler_and_champion_correct_processes_and_metrics(h: Harnes
     await h.say("olaf", "metric add speed days baseline=8")
     denied = {
         "en": "Only the Champion, Process modeler may do that in this pilot.",
-        "de": "Das darf in diesem Pilot nur: Champion, Prozessmodellierer.",
+        "de": "Das darf in diesem Piloten nur: Champion, Prozessmodellierer.",
     }[cs.lang_of(h)]
     for text in ("process remove 1", "prozess ändern 1 hours=3", "metric remove speed",
                  "kennzahl löschen speed"):  # fmt: skip
@@ -294,7 +294,7 @@ async def test_meldung_zurueck(harness_de: Harness) -> None:
         "bleibt aber im Export.\nReparaturzeit: Ausgangswert 8 Tage — noch keine Meldungen"
     )
     out = await unchanged(h, "olaf", "meldung zurueck")
-    assert out == "Du hast in diesem Pilot keine Meldung, die sich zurückziehen ließe."
+    assert out == "Du hast in diesem Piloten keine Meldung, die sich zurückziehen ließe."
     assert "Noch zu wenige Daten" in await h.say("olaf", "ergebnisse")
 
 

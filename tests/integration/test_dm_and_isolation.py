@@ -26,7 +26,7 @@ TEXT = {
         "tasks_modeler": "Als Prozessmodellierer:",
         "status": "*Pilot-Stand · #ki-pilot*",
         "recorded": "Erfasst für Woche 1: errors = 3 count.",
-        "denied": "Das darf in diesem Pilot nur: Champion.",
+        "denied": "Das darf in diesem Piloten nur: Champion.",
         "started": "Pilot gestartet!",
         "champion": "@bert ist jetzt Champion.",
     },

@@ -13,7 +13,7 @@ h = cs.h  # the English- and the German-default harness
 
 DENIED = {
     "en": "Only the {roles} may do that in this pilot.",
-    "de": "Das darf in diesem Pilot nur: {roles}.",
+    "de": "Das darf in diesem Piloten nur: {roles}.",
 }
 ROLES = {
     "en": {"c": "Champion", "i": "Integrator", "m": "Process modeler"},

@@ -57,7 +57,7 @@ async def test_retrospective_answers_are_quoted_in_german(harness_de: Harness) -
     )
     await h.say("olaf", "rückblick 2 Die API-Grenzen")  # a second answer replaces the first
     assert "So geht's: rückblick" in await h.say("olaf", "rückblick 4 egal")
-    assert "Das darf in diesem Pilot nur" in await h.say("gast", "rückblick 1 hallo")
+    assert "Das darf in diesem Piloten nur" in await h.say("gast", "rückblick 1 hallo")
     out = await h.say("clara", "ergebnisse")
     assert "Was stand im Weg? — olaf: “Die API-Grenzen”" in out
     assert "Die API war langsam" not in out
