@@ -98,21 +98,25 @@ def get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def wait_healthy(proc: subprocess.Popen[str], port: int) -> tuple[int, bytes]:
+    """``/healthz`` of the started server, once it answers (within a minute)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return get(f"http://127.0.0.1:{port}/healthz")
+        except OSError:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+
+
 def test_image_start_command_serves_and_stops(tmp_path: Path) -> None:
     port = free_port()
     db = f"sqlite:///{tmp_path / 'c.db'}"
     env = {"DATABASE_URL": db, "HOST": "127.0.0.1", "PORT": str(port), "LOG_FORMAT": "json"}
     proc = start_command(env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline
-                time.sleep(0.3)
+        status, body = wait_healthy(proc, port)
         assert status == 200 and json.loads(body)["db"] == "ok"
         status, body = get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200 and b"pilot_coach_http_request_seconds" in body
@@ -149,16 +153,7 @@ def test_a_slack_only_container_serves_on_a_public_host_without_a_teams_route(
                           "SLACK_SIGNING_SECRET": "compose-secret",
                           "SLACK_API_URL": "http://127.0.0.1:9/api/"})  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()
-                assert time.monotonic() < deadline
-                time.sleep(0.3)
-        assert status == 200
+        assert wait_healthy(proc, port)[0] == 200
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/messages", data=b"{}", method="POST",
             headers={"Content-Type": "application/json"},
