@@ -75,7 +75,8 @@ async def test_pausieren_und_weiter(harness_de: Harness) -> None:
     h = harness_de
     await _team(h, "zuweisen modellierer @olaf")
     assert await h.say("olaf", "pausieren") == (
-        "Pausiert: In diesem Piloten bekommst du keine Erinnerungen mehr, bis du den Befehl weiter schickst."
+        "Pausiert: In diesem Piloten bekommst du keine Erinnerungen mehr, "
+        "bis du den Befehl weiter schickst."
     )
     await h.advance_to(MONDAY_NOON + timedelta(weeks=1))
     assert h.adapter.to("olaf") == []

@@ -121,8 +121,8 @@ async def test_hilfe_zu_einem_befehl(harness_de: Harness) -> None:
     out = await h.say("zed", "hilfe meldung zurück")
     assert out.splitlines() == [
         "*meldung zurück — deine letzte Meldung zurückziehen*",
-        "Zieht deine eigene letzte Meldung in diesem Piloten zurück: Sie zählt nirgends mehr, bleibt "
-        "aber im Export. Danach meldest du den richtigen Wert neu.",
+        "Zieht deine eigene letzte Meldung in diesem Piloten zurück: Sie zählt nirgends mehr, "
+        "bleibt aber im Export. Danach meldest du den richtigen Wert neu.",
     ]
     out = await h.say("zed", "help metric remove")  # an English keyword, a German answer
     assert out.splitlines()[0] == (
