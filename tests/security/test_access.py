@@ -14,10 +14,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.messages import ConversationRef, Paragraph, Reply
 from bot.server import UnsafeSettings, check_safe
 from bot.settings import Settings
 from storage.tables import Checkin
-from tests.conftest import START
+from tests.conftest import START, Harness
 from tests.slack.conftest import slack_settings
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.world import SlackWorld
@@ -268,3 +269,23 @@ async def test_a_listener_failing_outside_the_coach_still_answers(
     answer = world.fake.of("response_url")[-1].args
     assert answer["response_type"] == "ephemeral" and "went wrong" in answer["text"]
     assert "slack listener failed error=SlackApiError" in caplog.text
+
+
+async def test_a_private_proactive_reply_goes_to_the_dm_never_the_channel(
+    harness: Harness,
+) -> None:
+    await harness.say("clara", "start 2027-01-04")
+    secret = Reply(text="pcm_secret", blocks=(Paragraph("pcm_secret"),), private=True)
+    to_channel_and_user = ConversationRef("console", "local", channel="ki-pilot", user="clara")
+    to_channel_only = ConversationRef("console", "local", channel="ki-pilot")
+    async with harness.app.uow() as uow:
+        for n, ref in enumerate((to_channel_and_user, to_channel_only)):
+            await uow.repo.enqueue({
+                "dedupe_key": f"private-{n}", "pilot_id": 1, "person_id": None, "week": 1,
+                "kind": "announce", "target": ref.to_json(), "payload": secret.to_json(),
+                "due_at": START, "next_attempt_at": START,
+            })  # fmt: skip
+        await uow.commit()
+    await harness.app.dispatcher.dispatch()
+    sent = [(ref.channel, ref.user) for ref, reply in harness.adapter.sent if "pcm_" in reply.text]
+    assert sent == [(None, "clara")]  # the DM; the one without a person is not sent at all
