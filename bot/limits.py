@@ -18,6 +18,8 @@ from typing import Any
 #: Deeper than any payload Slack, Teams or an automation tool sends (Bot Framework activities
 #: with an Adaptive Card's data stay under 10 levels).
 MAX_DEPTH = 32
+# A Bot Framework activity is at most a few tens of KB (Teams caps messages at about 28 KB).
+MAX_ACTIVITY = 256 * 1024
 #: The largest id the schema's INTEGER id columns hold on every backend (PostgreSQL: 32 bits).
 MAX_ID = 2**31 - 1
 

@@ -7,7 +7,6 @@ or the person's 1:1 chat, which is created (and stored) the first time a person 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from adapters.teams.gateway import BotConnector, ConnectorBusy
 from adapters.teams.references import ReferenceStore
 from adapters.teams.turns import TeamsTurns
 from bot.clock import Clock
+from bot.limits import MAX_ACTIVITY, BadJson, load_json
 from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
@@ -51,9 +51,9 @@ async def _loopback_service(request: web.Request) -> bool:
     """Whether the activity's ``serviceUrl`` (where the bot would POST) is on this machine.
     aiohttp keeps the body, so the connector reads it again without another network read."""
     try:
-        body = json.loads(await request.read())
-    except (ValueError, RecursionError):
-        return True  # not an activity: the connector answers 400 without posting anywhere
+        body = load_json(await request.read(), max_bytes=MAX_ACTIVITY)
+    except BadJson:
+        return True  # not an activity: the connector refuses it without posting anywhere
     url = body.get("serviceUrl") if isinstance(body, dict) else None
     if not isinstance(url, str):
         return True  # nothing to post to

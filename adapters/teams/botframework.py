@@ -33,7 +33,7 @@ from botbuilder.schema import (
 )
 
 from adapters.teams.gateway import ActivityJson, ConnectorBusy, ReferenceJson, TurnHandler
-from bot.limits import BadJson, load_json
+from bot.limits import MAX_ACTIVITY, BadJson, load_json
 from bot.ports import DeliveryError
 
 log = logging.getLogger("pilot_coach.teams")
@@ -51,8 +51,6 @@ GONE = frozenset(
     }
 )
 PERMANENT_STATUS = frozenset({400, 403, 404, 413})
-# An activity is at most a few tens of KB (Teams caps messages at about 28 KB); a bound well above.
-MAX_ACTIVITY = 256 * 1024
 
 
 @dataclass(frozen=True)
