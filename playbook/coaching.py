@@ -31,6 +31,7 @@ MEASURE_FROM = 9  # weeks 9-12: measure and iterate; check-ins are due
 SUMMARY_WEEK = LAST_WEEK + 1
 FIRST_MISSING_WEEK = 2  # an unassigned role is a problem once week 1 is over
 MIN_PROCESSES = 2
+OVERRUN_WEEK = 9  # not live by then: the champion chooses (playbook.workflows.Overrun)
 
 
 class Fact(enum.StrEnum):
@@ -43,6 +44,8 @@ class Fact(enum.StrEnum):
     WORKFLOW_PICKED = "workflow_picked"
     FIRST_CHECKIN = "first_checkin"
     RESULTS_ANNOUNCED = "results_announced"
+    CAPACITY_ASSESSED = "capacity_assessed"  # the week-4 questionnaire was answered
+    SOLUTION_LIVE = "solution_live"  # the integrator said the solution is live
 
 
 class Condition(enum.StrEnum):
@@ -73,6 +76,9 @@ class PilotFacts:
     announced: bool = False
     failed: int = 0
     champion_active: bool = False  # the champion has written in the pilot
+    capacity: bool = False  # the capacity check was answered
+    live: bool = False  # the chosen workflow's solution is live
+    overrun_decided: bool = False  # the champion chose extend or shrink (not live in week 9)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class Health:
     done: frozenset[str]  # ticked by hand or by evidence
     evidence: Mapping[str, Fact]  # task id -> the fact that completed it
     risks: tuple[Risk, ...]
+    overrun_due: bool = False  # not live in week 9+ and the champion has not chosen yet
 
     @property
     def attention(self) -> tuple[RoleHealth, ...]:
@@ -149,6 +156,10 @@ def facts_of(f: PilotFacts) -> frozenset[Fact]:
         seen.add(Fact.FIRST_CHECKIN)
     if f.announced:
         seen.add(Fact.RESULTS_ANNOUNCED)
+    if f.capacity:
+        seen.add(Fact.CAPACITY_ASSESSED)
+    if f.live and f.chosen:
+        seen.add(Fact.SOLUTION_LIVE)
     return frozenset(seen)
 
 
@@ -200,6 +211,10 @@ def assess(f: PilotFacts, roadmap: Roadmap) -> Health:
         risks.append(Risk("no_metrics"))
     if f.week >= 10 and f.metrics and not f.checkins:
         risks.append(Risk("no_checkins"))
+    overrun_due = OVERRUN_WEEK <= f.week <= LAST_WEEK and f.chosen and not f.live
+    overrun_due = overrun_due and not f.overrun_decided
+    if overrun_due:
+        risks.append(Risk("not_live"))
     return Health(
         week=f.week,
         roles=roles,
@@ -208,6 +223,7 @@ def assess(f: PilotFacts, roadmap: Roadmap) -> Health:
         done=f.ticked | frozenset(evidence),
         evidence=evidence,
         risks=tuple(risks),
+        overrun_due=overrun_due,
     )
 
 
@@ -335,6 +351,10 @@ def plan(
         quiet = r.ignored < SILENT_AFTER and not r.active_since_slot
         if moment.reminder_due and tasks and quiet:
             add(Planned("reminder", r.person_id, r.roles, at_reminder=True))
+    if week == OVERRUN_WEEK and health.overrun_due:
+        for r in people:
+            if Role.CHAMPION in r.roles and not r.unreachable and not r.paused:
+                add(Planned("overrun", r.person_id, r.roles, now=True))
     if week >= 1 and health.attention and digest_due(health):
         if champion is not None and not champion.unreachable:
             concerns = [h for h in health.attention if h.role is not Role.CHAMPION]

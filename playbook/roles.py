@@ -118,6 +118,10 @@ class Action(enum.StrEnum):
     NEXT_CYCLE = "next_cycle"
     FORGET = "forget"
     RETRO = "retro"
+    CAPACITY = "capacity"  # the week-4 capacity check
+    DEMO = "demo"  # demo DATE (week 6)
+    LIVE = "live"  # live yes|no (week 8)
+    BUILD = "build"  # build extend|shrink (week 9)
 
 
 #: Which role owners may perform an action. Actions not listed are open to anyone.
@@ -135,6 +139,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.NEXT_CYCLE: frozenset({Role.CHAMPION}),
     Action.FORGET: frozenset({Role.CHAMPION}),
     Action.RETRO: frozenset({Role.CHAMPION, Role.MODELER, Role.INTEGRATOR}),
+    Action.CAPACITY: frozenset({Role.INTEGRATOR, Role.CHAMPION}),
+    Action.DEMO: frozenset({Role.INTEGRATOR, Role.CHAMPION}),
+    Action.LIVE: frozenset({Role.INTEGRATOR, Role.CHAMPION}),
+    Action.BUILD: frozenset({Role.CHAMPION}),
 }
 
 

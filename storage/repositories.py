@@ -26,6 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.locks import ConversationLocks, WriterLock
 from storage.tables import (
     Activity,
+    BuildDecision,
+    CapacityCheck,
     Checkin,
     ConversationRefRecord,
     Metric,
@@ -264,6 +266,17 @@ class Repository:
                 self.session.add(process)
                 await self.session.flush()
         return rest
+
+    async def decision(self, pilot_id: int) -> BuildDecision:
+        """The pilot's build decisions row, created (not yet flushed) when there is none."""
+        found = await self.session.get(BuildDecision, pilot_id)
+        if found is None:
+            found = BuildDecision(pilot_id=pilot_id)
+        self.session.add(found)
+        return found
+
+    async def capacity_check(self, pilot_id: int) -> CapacityCheck | None:
+        return await self.session.get(CapacityCheck, pilot_id)
 
     async def metrics(self, pilot_id: int) -> Sequence[Metric]:
         """The pilot's metrics that count (``metric remove`` leaves a row with removed_at)."""
@@ -554,6 +567,8 @@ class PilotRows:
     metrics: dict[int, list[Metric]] = field(default_factory=dict)
     checkins: dict[int, list[Checkin]] = field(default_factory=dict)
     failed: dict[int, list[OutboxMessage]] = field(default_factory=dict)
+    capacity: dict[int, CapacityCheck] = field(default_factory=dict)
+    decisions: dict[int, BuildDecision] = field(default_factory=dict)
 
 
 async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[str]) -> PilotRows:
@@ -610,6 +625,12 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
         )
     ):
         rows.failed.setdefault(o.pilot_id, []).append(o)
+    for cap in await session.exec(
+        select(CapacityCheck).where(col(CapacityCheck.pilot_id).in_(ids))
+    ):
+        rows.capacity[cap.pilot_id] = cap
+    for d in await session.exec(select(BuildDecision).where(col(BuildDecision.pilot_id).in_(ids))):
+        rows.decisions[d.pilot_id] = d
     return rows
 
 

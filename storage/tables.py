@@ -105,6 +105,45 @@ class Process(SQLModel, table=True):
     outputs: str = Field(default="", max_length=500)
     hours_per_week: float | None = None
     created_by: int | None = Field(default=None, foreign_key="people.id")
+    # The mapping of weeks 2-3 (migration 0008): what the score of playbook.workflows reads.
+    steps: str = Field(default="", max_length=500)
+    systems: str = Field(default="", max_length=500)
+    volume: float | None = None  # cases per week
+    minutes: float | None = None  # minutes per case
+    rule_share: int | None = None  # 0-100 %
+    data_ready: str | None = Field(default=None, max_length=8)  # yes, partly, no
+    pain: str = Field(default="", max_length=64)  # time,errors,customers
+
+
+class CapacityCheck(SQLModel, table=True):
+    """The week-4 capacity questionnaire of a pilot (answering again replaces it) and the
+    recommendation it led to (``playbook.workflows.recommend``)."""
+
+    __tablename__ = "capacity_checks"
+    pilot_id: int = Field(foreign_key="pilots.id", primary_key=True)
+    builder: str = Field(max_length=16)  # inhouse, nocode, none
+    tool: str = Field(default="", max_length=40)
+    access: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # system -> access
+    hours: float = 0.0
+    budget: bool = False
+    path: str = Field(max_length=16)  # inhouse, nocode, partner
+    reason: str = Field(max_length=32)  # capacity.reason.<reason>
+    answered_at: datetime = Field(sa_column=utc_column())
+
+
+class BuildDecision(SQLModel, table=True):
+    """The decisions around the ONE workflow: why a lower-ranked one was picked, the demo date
+    (week 6), whether it is live (week 8) and the champion's choice if not (week 9)."""
+
+    __tablename__ = "build_decisions"
+    pilot_id: int = Field(foreign_key="pilots.id", primary_key=True)
+    pick_reason: str = Field(default="", max_length=500)
+    passed_over: str = Field(default="", max_length=200)  # the recommended one not picked
+    demo_date: date | None = None
+    live: bool | None = None
+    live_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    overrun: str | None = Field(default=None, max_length=16)  # extend, shrink
+    overrun_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class Metric(SQLModel, table=True):

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.catalog import Texts, texts
 from bot.messages import ConversationRef, Reply
-from bot.services import nudge_views, summary_views, views
+from bot.services import decision_views, nudge_views, summary_views, views
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
@@ -137,6 +137,8 @@ class Planner:
             return summary_views.retro_prompt(t)
         if kind == "digest":
             return nudge_views.digest_reply(t, snap, private=planned.person_id is not None)
+        if kind == "overrun":
+            return decision_views.overrun_reply(t, snap)
         checkin = planned.checkins
         if kind == "still":
             return self._shared(
@@ -146,7 +148,7 @@ class Planner:
         reminder = kind == "reminder"
         return self._shared(
             snap,
-            (kind, roles, checkin),
+            (kind, roles, checkin, decision_views.nudge_key(snap, roles)),
             lambda: nudge_views.nudge_reply(t, snap, roles, reminder=reminder,
                                             checkin_metrics=checkin),
         )  # fmt: skip

@@ -23,7 +23,7 @@ from bot.catalog import texts
 from bot.clock import Clock
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
-from bot.services import corrections, cycle, handlers, views
+from bot.services import corrections, cycle, decisions, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -277,8 +277,13 @@ _HANDLERS: dict[type, Callable[[Turn, Snapshot, Any], Awaitable[Result]]] = {
     cmd.Results: cycle.results,
     cmd.Assign: handlers.assign,
     cmd.Done: handlers.done,
-    cmd.ProcessAdd: handlers.process_add,
-    cmd.ProcessPick: handlers.process_pick,
+    cmd.ProcessAdd: decisions.process_add,
+    cmd.ProcessPick: decisions.process_pick,
+    cmd.Processes: decisions.processes,
+    cmd.CapacityCheck: decisions.capacity,
+    cmd.DemoDate: decisions.demo,
+    cmd.Live: decisions.live,
+    cmd.BuildChoice: decisions.build,
     cmd.ProcessRemove: corrections.process_remove,
     cmd.ProcessEdit: corrections.process_edit,
     cmd.MetricAdd: handlers.metric_add,
@@ -310,4 +315,8 @@ _ACTIONS: dict[type, Action] = {
     cmd.NextCycle: Action.NEXT_CYCLE,
     cmd.Forget: Action.FORGET,
     cmd.Announce: Action.ANNOUNCE,
+    cmd.CapacityCheck: Action.CAPACITY,
+    cmd.DemoDate: Action.DEMO,
+    cmd.Live: Action.LIVE,
+    cmd.BuildChoice: Action.BUILD,
 }

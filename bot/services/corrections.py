@@ -8,9 +8,11 @@ out of everything that counts (status, results, check-in forms, nudges).
 from __future__ import annotations
 
 from bot.services import views
+from bot.services.decisions import derived_hours
 from bot.services.handlers import Result, Turn
 from bot.services.snapshot import Snapshot, load_snapshot
 from playbook import rules
+from playbook import workflows as wf
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Problem
 from storage.tables import Process
@@ -56,7 +58,8 @@ async def process_edit(turn: Turn, snap: Snapshot, parsed: cmd.ProcessEdit) -> R
     changes: list[str] = []
 
     def text_change(field: str, old: str, new: str) -> None:
-        label = t(f"process.field_{field}")
+        key = f"process.field_{field}"
+        label = t(key) if t.has(key) else t(f"workflow.label_{field}")
         if not old:
             changes.append(t("process.change_from_empty", field=label, new=new))
         else:
@@ -74,11 +77,38 @@ async def process_edit(turn: Turn, snap: Snapshot, parsed: cmd.ProcessEdit) -> R
     if parsed.outputs is not None and parsed.outputs != process.outputs:
         text_change("outputs", process.outputs, parsed.outputs)
         process.outputs = parsed.outputs
+    for field, label in (("steps", "steps"), ("systems", "systems")):
+        new = getattr(parsed, field)
+        if field == "systems" and new is not None:
+            new = ", ".join(wf.systems_of(new))
+        if new is not None and new != getattr(process, field):
+            text_change(label, getattr(process, field), new)
+            setattr(process, field, new)
+    if parsed.data is not None and parsed.data != process.data_ready:
+        old = t(f"workflow.data_{process.data_ready}") if process.data_ready else ""
+        text_change("data", old, t(f"workflow.data_{parsed.data}"))
+        process.data_ready = parsed.data
+    if parsed.pain is not None and parsed.pain != process.pain:
+
+        def pains(value: str) -> str:
+            return ", ".join(t(f"workflow.pain_{x}") for x in value.split(",") if x)
+
+        text_change("pain", pains(process.pain), pains(parsed.pain))
+        process.pain = parsed.pain
+    numbers = (("volume", parsed.volume, "volume"), ("minutes", parsed.minutes, "minutes"),
+               ("rule_share", parsed.rule_share, "rules"))  # fmt: skip
+    for attr, value, label in numbers:
+        if value is not None and float(value) != getattr(process, attr):
+            old = t.number(getattr(process, attr))
+            changes.append(t("process.change_number", field=t(f"workflow.label_{label}"),
+                             old=old, new=t.number(value)))  # fmt: skip
+            setattr(process, attr, int(value) if attr == "rule_share" else float(value))
     hours = float(parsed.hours_per_week) if parsed.hours_per_week is not None else None
     if hours is not None and hours != process.hours_per_week:
         changes.append(t("process.change_number", field=t("process.field_hours"),
                          old=t.number(process.hours_per_week), new=t.number(hours)))  # fmt: skip
         process.hours_per_week = hours
+    derived_hours(process)
     if not changes:
         return Problem("process.unchanged", {"number": str(parsed.number)})
     turn.repo.session.add(process)

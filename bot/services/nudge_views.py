@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.catalog import Texts
 from bot.messages import Actions, Block, BulletList, Button, Heading, Paragraph, Reply
+from bot.services import decision_views
 from bot.services.snapshot import Snapshot
 from bot.services.views import (
     MEASURE_FROM,
@@ -58,6 +59,8 @@ def nudge_reply(
     checkin_due = bool(checkin_metrics) and MEASURE_FROM <= snap.week <= LAST_WEEK
     if checkin_due:
         blocks.append(Paragraph(t("nudge.checkin_due", metrics=", ".join(checkin_metrics))))
+    decided, forms = decision_views.nudge_blocks(t, snap, roles)
+    blocks.extend(decided)
     # The champion hears about the other roles in the weekly digest, not in every nudge.
     advice = advice_lines(t, snap, roles) if Role.CHAMPION not in roles else []
     if snap.formula.mode.value != "full" and snap.week >= 1:
@@ -72,6 +75,7 @@ def nudge_reply(
         blocks.append(Paragraph(t("nudge.tick", numbers=numbers)))
     if checkin_due:
         buttons.append(Button(t("button.checkin"), "checkin"))
+    buttons.extend(forms)
     if buttons:
         blocks.append(Actions(tuple(buttons)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))

@@ -11,7 +11,16 @@ from playbook import calendar, coaching, progress
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
 from storage.repositories import PilotRows, Repository, load_pilot_rows
-from storage.tables import Checkin, Metric, OutboxMessage, Person, Pilot, Process
+from storage.tables import (
+    BuildDecision,
+    CapacityCheck,
+    Checkin,
+    Metric,
+    OutboxMessage,
+    Person,
+    Pilot,
+    Process,
+)
 
 NUDGE_KINDS = ("weekly", "still")  # the nudges an owner answers or ignores
 
@@ -47,6 +56,8 @@ class Snapshot:
     all_checkins: Sequence[Checkin] = ()
     health: coaching.Health | None = None  # the playbook's one verdict on this moment
     paused: frozenset[int] = frozenset()  # people who paused their nudges
+    capacity: CapacityCheck | None = None  # the week-4 answers and recommendation
+    decision: BuildDecision | None = None  # pick reason, demo date, live, overrun choice
 
     @property
     def coaching(self) -> coaching.Health:
@@ -153,6 +164,11 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         announced=pilot.id in rows.announced,
         failed=len(failed),
         champion_active=Role.CHAMPION in owners and owners[Role.CHAMPION].id in activity,
+        capacity=pilot.id in rows.capacity,
+        live=bool(rows.decisions.get(pilot.id) and rows.decisions[pilot.id].live),
+        overrun_decided=bool(
+            rows.decisions.get(pilot.id) and rows.decisions[pilot.id].overrun is not None
+        ),
     )
     health = coaching.assess(facts, roadmap)
     return Snapshot(
@@ -175,4 +191,6 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         paused=paused,
         all_metrics=all_metrics,
         all_checkins=all_checkins,
+        capacity=rows.capacity.get(pilot.id),
+        decision=rows.decisions.get(pilot.id),
     )

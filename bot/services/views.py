@@ -14,6 +14,7 @@ from bot.messages import (
     Reply,
     mention,
 )
+from bot.services import decision_views
 from bot.services.snapshot import MetricView, Snapshot
 from playbook import coaching
 from playbook.coaching import Condition
@@ -26,7 +27,8 @@ MEASURE_FROM = 9  # weeks 9-12: measure and iterate
 
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "process_remove",
-    "process_edit", "metric_add", "metric_remove", "checkin", "checkin_undo", "results", "retro",
+    "process_edit", "processes", "capacity", "demo", "live", "build", "metric_add",
+    "metric_remove", "checkin", "checkin_undo", "results", "retro",
     "announce", "settings", "metric_token", "next_cycle", "forget", "snooze", "pause", "help",
 )  # fmt: skip
 #: Commands whose permission is not the Action of the same name.
@@ -242,7 +244,7 @@ def status_reply(
     chosen = snap.chosen
     workflow = chosen.name if chosen else t("status.no_workflow", count=len(snap.processes))
     blocks.append(Paragraph(t("status.workflow", name=workflow)))
-    blocks.extend(candidate_blocks(t, snap))
+    blocks.extend(decision_views.status_blocks(t, snap))
     if snap.metrics:
         blocks.append(Heading(t("status.metrics")))
         blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))

@@ -60,14 +60,50 @@ class Done:
 @dataclass(frozen=True)
 class ProcessAdd:
     name: str
-    inputs: str = ""
+    inputs: str = ""  # the trigger and the inputs
     outputs: str = ""
     hours_per_week: Decimal | None = None
+    steps: str = ""
+    systems: str = ""
+    volume: Decimal | None = None  # cases per week
+    minutes: Decimal | None = None  # minutes per case
+    rule_share: int | None = None  # 0-100 %
+    data: str | None = None  # playbook.workflows.Data
+    pain: str = ""  # comma-separated playbook.workflows.Pain values
 
 
 @dataclass(frozen=True)
 class ProcessPick:
     number: int
+    reason: str = ""  # why a lower-ranked one: quoted in the report
+    confirm: bool = False  # replacing the workflow already chosen
+
+
+@dataclass(frozen=True)
+class Processes:
+    """``processes``: the candidates with their scores, best first."""
+
+
+@dataclass(frozen=True)
+class CapacityCheck:
+    """``capacity`` alone: the questionnaire; with key=value answers: record them."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoDate:
+    day: date
+
+
+@dataclass(frozen=True)
+class Live:
+    live: bool
+
+
+@dataclass(frozen=True)
+class BuildChoice:
+    choice: str  # playbook.workflows.Overrun
 
 
 @dataclass(frozen=True)
@@ -84,6 +120,13 @@ class ProcessEdit:
     inputs: str | None = None
     outputs: str | None = None
     hours_per_week: Decimal | None = None
+    steps: str | None = None
+    systems: str | None = None
+    volume: Decimal | None = None
+    minutes: Decimal | None = None
+    rule_share: int | None = None
+    data: str | None = None
+    pain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +236,11 @@ Command = (
     | ProcessPick
     | ProcessRemove
     | ProcessEdit
+    | Processes
+    | CapacityCheck
+    | DemoDate
+    | Live
+    | BuildChoice
     | MetricAdd
     | MetricRemove
     | CheckinUndo
@@ -236,6 +284,20 @@ KEYWORDS: dict[str, str] = {
     "process edit": "process_edit",
     "prozess ändern": "process_edit",
     "prozess aendern": "process_edit",
+    "processes": "processes",
+    "process list": "processes",
+    "abläufe": "processes",
+    "ablaeufe": "processes",
+    "prozesse": "processes",
+    "capacity": "capacity",
+    "kapazität": "capacity",
+    "kapazitaet": "capacity",
+    "demo": "demo",
+    "vorführung": "demo",
+    "vorfuehrung": "demo",
+    "live": "live",
+    "build": "build",
+    "bau": "build",
     "metric add": "metric_add",
     "kennzahl neu": "metric_add",
     "metric token": "metric_token",
@@ -292,10 +354,56 @@ _KEY_ALIASES: dict[str, dict[str, str]] = {
         "ausgaben": "outputs",
         "ergebnis": "outputs",
         "ergebnisse": "outputs",
+        "trigger": "inputs",
+        "auslöser": "inputs",
+        "ausloeser": "inputs",
         "hours": "hours",
         "h": "hours",
         "stunden": "hours",
         "std": "hours",
+        "steps": "steps",
+        "schritte": "steps",
+        "systems": "systems",
+        "system": "systems",
+        "systeme": "systems",
+        "tools": "systems",
+        "volume": "volume",
+        "cases": "volume",
+        "menge": "volume",
+        "fälle": "volume",
+        "faelle": "volume",
+        "minutes": "minutes",
+        "min": "minutes",
+        "minuten": "minutes",
+        "rules": "rules",
+        "rule": "rules",
+        "regeln": "rules",
+        "regel": "rules",
+        "data": "data",
+        "daten": "data",
+        "pain": "pain",
+        "problem": "pain",
+        "schmerz": "pain",
+    },
+    "capacity": {
+        "builder": "builder",
+        "build": "builder",
+        "who": "builder",
+        "wer": "builder",
+        "bauen": "builder",
+        "tool": "tool",
+        "werkzeug": "tool",
+        "api": "api",
+        "export": "export",
+        "none": "none",
+        "noaccess": "none",
+        "ohne": "none",
+        "keiner": "none",
+        "hours": "hours",
+        "h": "hours",
+        "stunden": "hours",
+        "std": "hours",
+        "budget": "budget",
     },
     "metric_add": {
         "baseline": "baseline",
@@ -481,6 +589,84 @@ def _split_args(rest: str, aliases: dict[str, str]) -> tuple[list[str], dict[str
     return positional, keyed
 
 
+DATA_WORDS = {
+    "yes": "yes",
+    "ja": "yes",
+    "y": "yes",
+    "partly": "partly",
+    "partial": "partly",
+    "teilweise": "partly",
+    "teils": "partly",
+    "no": "no",
+    "nein": "no",
+    "n": "no",
+}
+PAIN_WORDS = {
+    "time": "time",
+    "zeit": "time",
+    "errors": "errors",
+    "error": "errors",
+    "fehler": "errors",
+    "customers": "customers",
+    "customer": "customers",
+    "kunden": "customers",
+    "wait": "customers",
+    "warten": "customers",
+}
+YES_NO = {"yes": True, "ja": True, "y": True, "j": True, "no": False, "nein": False, "n": False}
+#: The fields of a workflow (``process add`` / ``process edit`` keys after aliasing).
+PROCESS_FIELDS = ("name", "inputs", "outputs", "steps", "systems", "volume", "minutes", "rules",
+                  "data", "pain", "hours")  # fmt: skip
+_NUMBER_LIMITS = {"hours": (0, 168), "volume": (0, 100_000), "minutes": (0, 10_000),
+                  "rules": (0, 100)}  # fmt: skip
+
+
+def process_field(key: str, raw: str, language: str) -> str | Decimal | int | Problem:
+    """One workflow field as typed (``rules=80 %``, ``data=teilweise``) -> its value, or why
+    not. The forms (Slack modal, Teams card, console prompts) check each field with this too."""
+    raw = raw.strip()
+    if key == "name":
+        if not raw:
+            return Problem("process.usage")
+        return (
+            raw if len(raw) <= MAX_NAME else Problem("error.name_too_long", {"max": str(MAX_NAME)})
+        )
+    if len(raw) > MAX_FIELD:
+        return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
+    if key in _NUMBER_LIMITS:
+        low, high = _NUMBER_LIMITS[key]
+        text = raw.rstrip("%").strip() if key == "rules" else raw
+        parsed = parse_number(text, language)
+        if (
+            isinstance(parsed, Problem)
+            or not low <= parsed <= high
+            or (key == "minutes" and parsed == 0)
+        ):
+            table = "process" if key == "hours" else "workflow"
+            return Problem(f"{table}.bad_{key}", {"value": raw[:40]})
+        return int(parsed) if key == "rules" else parsed
+    if key == "data":
+        found = DATA_WORDS.get(raw.lower())
+        return found if found else Problem("workflow.bad_data", {"value": raw[:40]})
+    if key == "pain":
+        words = [w for w in re.split(r"[,;/ ]+", raw.lower()) if w and w not in ("und", "and")]
+        pains = [PAIN_WORDS.get(w) for w in words]
+        if any(p is None for p in pains):
+            return Problem("workflow.bad_pain", {"value": raw[:40]})
+        return ",".join(dict.fromkeys(p for p in pains if p))
+    return raw
+
+
+def _process_fields(keyed: dict[str, str], language: str) -> dict[str, object] | Problem:
+    values: dict[str, object] = {}
+    for key, raw in keyed.items():
+        value = process_field(key, raw, language)
+        if isinstance(value, Problem):
+            return value
+        values[key] = value
+    return values
+
+
 def _process_add(rest: str, language: str) -> ProcessAdd | Problem:
     split = _split_args(rest, _KEY_ALIASES["process_add"])
     if isinstance(split, Problem):
@@ -493,19 +679,21 @@ def _process_add(rest: str, language: str) -> ProcessAdd | Problem:
         return Problem("error.name_too_long", {"max": str(MAX_NAME)})
     if any(len(v) > MAX_FIELD for v in keyed.values()):
         return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
-    hours: Decimal | None = None
-    if "hours" in keyed:
-        parsed = parse_number(keyed["hours"], language)
-        if isinstance(parsed, Problem):
-            return Problem("process.bad_hours", {"value": keyed["hours"][:40]})
-        if not 0 <= parsed <= 168:
-            return Problem("process.bad_hours", {"value": keyed["hours"][:40]})
-        hours = parsed
+    values = _process_fields(keyed, language)
+    if isinstance(values, Problem):
+        return values
     return ProcessAdd(
         name=name,
-        inputs=keyed.get("inputs", ""),
-        outputs=keyed.get("outputs", ""),
-        hours_per_week=hours,
+        inputs=str(values.get("inputs", "")),
+        outputs=str(values.get("outputs", "")),
+        hours_per_week=values.get("hours"),  # type: ignore[arg-type]
+        steps=str(values.get("steps", "")),
+        systems=str(values.get("systems", "")),
+        volume=values.get("volume"),  # type: ignore[arg-type]
+        minutes=values.get("minutes"),  # type: ignore[arg-type]
+        rule_share=values.get("rules"),  # type: ignore[arg-type]
+        data=values.get("data"),  # type: ignore[arg-type]
+        pain=str(values.get("pain", "")),
     )
 
 
@@ -517,9 +705,26 @@ def _position(text: str) -> int | None:
     return int(value)
 
 
+CONFIRM_WORDS = frozenset({"confirm", "yes", "bestätigen", "bestaetigen", "ja"})
+
+
 def _process_pick(rest: str, _language: str) -> ProcessPick | Problem:
-    number = _position(rest)
-    return Problem("process.pick_usage") if number is None else ProcessPick(number)
+    """``process pick 2``, ``process pick 2 the customers wait longest`` (a reason),
+    ``process pick 3 confirm [reason]`` (replace the workflow already chosen)."""
+    first, _, reason = rest.strip().partition(" ")
+    number = _position(first)
+    if number is None:
+        return Problem("process.pick_usage")
+    confirm = False
+    word, _, after = reason.strip().partition(" ")
+    if word.lower() in CONFIRM_WORDS:
+        confirm, reason = True, after
+    reason = reason.strip().strip('"').strip()
+    if reason and not any(c.isalpha() for c in reason):
+        return Problem("process.pick_usage")
+    if len(reason) > MAX_FIELD:
+        return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
+    return ProcessPick(number, reason=reason, confirm=confirm)
 
 
 def _process_remove(rest: str, _language: str) -> ProcessRemove | Problem:
@@ -544,14 +749,96 @@ def _process_edit(rest: str, language: str) -> ProcessEdit | Problem:
         return Problem("error.name_too_long", {"max": str(MAX_NAME)})
     if any(len(v) > MAX_FIELD for v in keyed.values()):
         return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
-    hours: Decimal | None = None
-    if "hours" in keyed:
-        parsed = parse_number(keyed["hours"], language)
+    values = _process_fields(keyed, language)
+    if isinstance(values, Problem):
+        return values
+    return ProcessEdit(
+        number=number,
+        name=keyed.get("name"),
+        inputs=keyed.get("inputs"),
+        outputs=keyed.get("outputs"),
+        hours_per_week=values.get("hours"),  # type: ignore[arg-type]
+        steps=keyed.get("steps"),
+        systems=keyed.get("systems"),
+        volume=values.get("volume"),  # type: ignore[arg-type]
+        minutes=values.get("minutes"),  # type: ignore[arg-type]
+        rule_share=values.get("rules"),  # type: ignore[arg-type]
+        data=values.get("data"),  # type: ignore[arg-type]
+        pain=values.get("pain"),  # type: ignore[arg-type]
+    )
+
+
+BUILDER_WORDS = {"inhouse": "inhouse", "in-house": "inhouse", "developer": "inhouse",
+                 "dev": "inhouse", "intern": "inhouse", "entwickler": "inhouse",
+                 "entwicklerin": "inhouse", "nocode": "nocode", "no-code": "nocode",
+                 "none": "none", "nobody": "none", "noone": "none", "no-one": "none",
+                 "niemand": "none", "keiner": "none", "keine": "none"}  # fmt: skip
+CAPACITY_KEYS = ("builder", "tool", "api", "export", "none", "hours", "budget")
+
+
+def capacity_field(key: str, raw: str, language: str) -> str | Decimal | bool | Problem:
+    """One answer of the capacity check as typed -> its value, or why not."""
+    raw = raw.strip()
+    if len(raw) > MAX_FIELD:
+        return Problem("error.field_too_long", {"max": str(MAX_FIELD)})
+    if key == "builder":
+        found = BUILDER_WORDS.get(raw.lower().replace(" ", ""))
+        return found if found else Problem("capacity.bad_builder", {"value": raw[:40]})
+    if key == "tool":
+        return raw.lower() if raw.lower() in ("zapier", "make", "workato", "n8n") else raw[:40]
+    if key == "hours":
+        parsed = parse_number(raw, language)
         if isinstance(parsed, Problem) or not 0 <= parsed <= 168:
-            return Problem("process.bad_hours", {"value": keyed["hours"][:40]})
-        hours = parsed
-    return ProcessEdit(number=number, name=keyed.get("name"), inputs=keyed.get("inputs"),
-                       outputs=keyed.get("outputs"), hours_per_week=hours)  # fmt: skip
+            return Problem("capacity.bad_hours", {"value": raw[:40]})
+        return parsed
+    if key == "budget":
+        yes = YES_NO.get(raw.lower())
+        return yes if yes is not None else Problem("capacity.bad_budget", {"value": raw[:40]})
+    return raw  # api / export / none: a list of systems
+
+
+def _capacity(rest: str, language: str) -> CapacityCheck | Problem:
+    split = _split_args(rest, _KEY_ALIASES["capacity"])
+    if isinstance(split, Problem):
+        return split
+    positional, keyed = split
+    if positional:
+        return Problem("capacity.usage")
+    for key, raw in keyed.items():
+        checked = capacity_field(key, raw, language)
+        if isinstance(checked, Problem):
+            return checked
+    return CapacityCheck(keyed)
+
+
+_DE_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def _demo(rest: str, _language: str) -> DemoDate | Problem:
+    raw = rest.strip().split(" ")[0] if rest.strip() else ""
+    match = _DE_DATE.match(raw)
+    try:
+        if match:
+            day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        else:
+            day = date.fromisoformat(raw)
+    except ValueError:
+        return Problem("build.demo_usage", {"value": raw[:40]})
+    return DemoDate(day)
+
+
+def _live(rest: str, _language: str) -> Live | Problem:
+    answer = YES_NO.get(rest.strip().lower().split(" ")[0] if rest.strip() else "")
+    return Problem("build.live_usage") if answer is None else Live(answer)
+
+
+_OVERRUN_WORDS = {"extend": "extend", "verlängern": "extend", "verlaengern": "extend",
+                  "shrink": "shrink", "verkleinern": "shrink"}  # fmt: skip
+
+
+def _build(rest: str, _language: str) -> BuildChoice | Problem:
+    choice = _OVERRUN_WORDS.get(rest.strip().lower())
+    return Problem("build.usage") if choice is None else BuildChoice(choice)
 
 
 def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
@@ -668,6 +955,11 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "process_pick": _process_pick,
     "process_remove": _process_remove,
     "process_edit": _process_edit,
+    "processes": _no_args(Processes()),
+    "capacity": _capacity,
+    "demo": _demo,
+    "live": _live,
+    "build": _build,
     "metric_add": _metric_add,
     "metric_remove": _metric_remove,
     "checkin_undo": _no_args(CheckinUndo()),

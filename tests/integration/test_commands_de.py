@@ -203,12 +203,15 @@ async def test_prozess_neu_und_waehlen(harness_de: Harness) -> None:
         "olaf",
         "prozess neu Reparaturanfragen sortieren eingaben=E-Mails ergebnisse=Ticket stunden=12,5",
     )
-    assert out == "Ablauf 1 erfasst: „Reparaturanfragen sortieren“ (1 von höchstens 3)."
+    assert out == (
+        "Ablauf 1 erfasst: „Reparaturanfragen sortieren“ (1 von höchstens 3).\n"
+        "Für die Punktzahl fehlt noch: regeln=…, daten=ja|teilweise|nein (prozess ändern 1 …)."
+    )
     out = await h.say("clara", "prozess neu Rechnungen")
     assert out == (
         "Ablauf 2 erfasst: „Rechnungen“ (2 von höchstens 3).\n"
-        "Tipp: ergänze eingaben=…, ergebnisse=… und stunden=… (pro Woche), damit sich die "
-        "Abläufe vergleichen lassen."
+        "Für die Punktzahl fehlt noch: fälle=… minuten=…, regeln=…, daten=ja|teilweise|nein "
+        "(prozess ändern 2 …)."
     )
     before = await cs.state(h)
     assert (
@@ -239,8 +242,9 @@ async def test_prozess_neu_und_waehlen(harness_de: Harness) -> None:
     )
     assert (await cs.the_pilot(h)).chosen_process_id == stored[2].id
     before = await cs.state(h)
-    assert (
-        await h.say("clara", "prozess wählen 1") == "Nur EIN Ablauf: „Termine“ ist schon gewählt."
+    assert await h.say("clara", "prozess wählen 1") == (
+        "„Termine“ ist schon der eine (und nur eine!) Ablauf. Um stattdessen „Reparaturanfragen "
+        "sortieren“ zu wählen: prozess wählen 1 bestätigen"
     )
     assert await h.say("clara", "prozess neu Noch einer") == (
         "Es ist schon ein Ablauf gewählt; die Kandidatenliste ist geschlossen."
@@ -466,7 +470,7 @@ async def test_englische_befehle_im_deutschen_pilot(harness_de: Harness) -> None
     assert (await h.say("olaf", "tasks")).startswith("*Deine Aufgaben · Woche 1/12*")
     assert (await h.say("olaf", "done list-candidates")).startswith("Erledigt: [3]")
     out = await h.say("olaf", "process add Triage inputs=Mails outputs=Ticket hours=4")
-    assert out == "Ablauf 1 erfasst: „Triage“ (1 von höchstens 3)."
+    assert out.startswith("Ablauf 1 erfasst: „Triage“ (1 von höchstens 3).")
     assert (await h.say("olaf", "process pick 1")).startswith("Gewählt: „Triage“.")
     out = await h.say("olaf", "metric add Durchlaufzeit Stunden baseline=10 target=8 lower")
     assert out == (

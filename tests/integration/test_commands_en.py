@@ -310,12 +310,14 @@ async def test_process_add_records_candidates_up_to_three(harness: Harness) -> N
     out = await harness.say(
         "olaf", "process add Repair request triage inputs=e-mails outputs=ticket hours=12"
     )
-    assert out == 'Workflow 1 recorded: "Repair request triage" (1 of at most 3).'
+    assert out == (
+        'Workflow 1 recorded: "Repair request triage" (1 of at most 3).\n'
+        "To score it, add: rules=…, data=yes|partly|no (process edit 1 …)."
+    )
     out = await harness.say("clara", "process add Invoices")
     assert out == (
         'Workflow 2 recorded: "Invoices" (2 of at most 3).\n'
-        "Tip: add inputs=…, outputs=… and hours=… (hours per week) so the workflows can be "
-        "compared."
+        "To score it, add: cases=… minutes=…, rules=…, data=yes|partly|no (process edit 2 …)."
     )
     before = await cs.state(harness)
     assert await harness.say("olaf", "process add invoices") == (
@@ -323,7 +325,7 @@ async def test_process_add_records_candidates_up_to_three(harness: Harness) -> N
     )
     assert await cs.state(harness) == before
     out = await harness.say("olaf", "prozess neu Scheduling eingaben=calls ergebnisse=slots h=3.5")
-    assert out == 'Workflow 3 recorded: "Scheduling" (3 of at most 3).'
+    assert out.startswith('Workflow 3 recorded: "Scheduling" (3 of at most 3).')
     before = await cs.state(harness)
     assert await harness.say("olaf", "process add Fourth") == (
         "At most 3 workflows: the roadmap asks for 2–3. Drop one before adding another."
@@ -363,7 +365,8 @@ async def test_process_pick_chooses_one_workflow(harness: Harness) -> None:
     assert (await cs.the_pilot(harness)).chosen_process_id == stored[1].id
     before = await cs.state(harness)
     assert await harness.say("olaf", "process pick 3") == (
-        'ONE workflow only: "Invoices" is already chosen.'
+        '"Invoices" is already the one (and only one!) workflow. To choose "Scheduling" '
+        "instead: process pick 3 confirm"
     )
     assert await harness.say("olaf", "process add Late idea") == (
         "A workflow has already been chosen; the candidates are closed."
@@ -626,7 +629,7 @@ async def test_german_keywords_work_in_an_english_pilot(harness: Harness) -> Non
     assert (await harness.say("olaf", "aufgaben")).startswith("*Your tasks · Week 1/12*")
     assert (await harness.say("olaf", "erledigt 3")).startswith("Done: [3]")
     out = await harness.say("olaf", "prozess neu Triage eingaben=mails ergebnisse=ticket stunden=4")
-    assert out == 'Workflow 1 recorded: "Triage" (1 of at most 3).'
+    assert out.startswith('Workflow 1 recorded: "Triage" (1 of at most 3).')
     assert (await harness.say("olaf", "prozess wählen 1")).startswith('Chosen: "Triage".')
     out = await harness.say("olaf", "kennzahl neu Reparaturzeit Tage basis=8 ziel=6 niedriger")
     assert out == (

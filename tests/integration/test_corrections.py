@@ -44,15 +44,17 @@ async def test_status_lists_the_numbered_candidates(harness: Harness) -> None:
     await _candidates(h)
     await h.say("olaf", "process add Scheduling")
     lines = (await h.say("zed", "status")).splitlines()
-    start = lines.index("Candidate workflows (process pick N):")
+    start = lines.index("Ranking (hours per week × rule-based share × data × capacity fit):")
     assert lines[start + 1 : start + 4] == [
-        "• [1] Triage · 12 h per week",
-        "• [2] Parts · 6 h per week",
-        "• [3] Invoices · 4 h per week",
+        "• [1] Triage · 12 h per week — no score yet: missing rules, data",
+        "• [2] Parts · 6 h per week — no score yet: missing rules, data",
+        "• [3] Invoices · 4 h per week — no score yet: missing rules, data",
     ]
     assert not any("Scheduling" in line for line in lines)  # a fourth is refused
     await h.say("clara", "process pick 2")
-    assert "• [2] Parts · 6 h per week (chosen)" in await h.say("zed", "status")
+    assert "• [2] Parts · 6 h per week — no score yet: missing rules, data — chosen" in (
+        await h.say("zed", "status")
+    )
 
 
 async def test_stand_zeigt_die_nummerierten_kandidaten(harness_de: Harness) -> None:
@@ -61,11 +63,14 @@ async def test_stand_zeigt_die_nummerierten_kandidaten(harness_de: Harness) -> N
     await h.say("olaf", "prozess ändern 1 stunden=12,5")
     await h.say("clara", "prozess wählen 1")
     lines = (await h.say("zed", "stand")).splitlines()
-    start = lines.index("Kandidaten-Abläufe (prozess wählen N):")
+    start = lines.index(
+        "Rangfolge (Stunden pro Woche × regelbasierter Anteil × Daten × Kapazitäts-Passung):"
+    )
+    missing = " — noch keine Punktzahl: es fehlen Regeln, Daten"
     assert lines[start + 1 : start + 4] == [
-        "• [1] Triage · 12,5 Std. pro Woche (gewählt)",
-        "• [2] Parts · 6 Std. pro Woche",
-        "• [3] Invoices · 4 Std. pro Woche",
+        f"• [1] Triage · 12,5 Std. pro Woche{missing} — gewählt",
+        f"• [2] Parts · 6 Std. pro Woche{missing}",
+        f"• [3] Invoices · 4 Std. pro Woche{missing}",
     ]
 
 
@@ -154,11 +159,12 @@ async def test_process_edit_changes_only_the_fields_given(harness: Harness) -> N
         "process edit 3 name=parts": 'A workflow called "parts" is already recorded.',
         "process edit 2 hours=6.5": "Nothing changed: workflow 2 already has these values.",
         "process edit 2 colour=red": (
-            '"colour" is not a field of a workflow: use name, inputs, outputs or hours.'
+            '"colour" is not a field of a workflow: use name, trigger, outputs, steps, systems, '
+            "cases, minutes, rules, data, pain or hours."
         ),
         "process edit 2": (
-            "Usage: process edit N field=value, e.g. process edit 2 hours=6 — fields: name, "
-            "inputs, outputs, hours."
+            "Usage: process edit N field=value, e.g. process edit 2 minutes=9 — fields: name, "
+            "trigger, outputs, steps, systems, cases, minutes, rules, data, pain, hours."
         ),
         "process edit 2 hours=200": '"200" is not a number of hours per week (0–168).',
         "process edit 4 hours=1": "There is no workflow 4: choose 1 to 3.",
@@ -177,7 +183,10 @@ async def test_prozess_aendern(harness_de: Harness) -> None:
         "Ablauf 1 „Reparatur sortieren“ geändert: Name „Triage“ → „Reparatur sortieren“."
     )
     out = await unchanged(h, "olaf", "prozess ändern 1 farbe=rot")
-    assert out == "„farbe“ ist kein Feld eines Ablaufs: name, eingaben, ergebnisse oder stunden."
+    assert out == (
+        "„farbe“ ist kein Feld eines Ablaufs: name, auslöser, ergebnisse, schritte, systeme, "
+        "fälle, minuten, regeln, daten, schmerz oder stunden."
+    )
 
 
 # ---- metric remove ----------------------------------------------------------------------------
