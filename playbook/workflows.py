@@ -21,6 +21,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 
 class Data(enum.StrEnum):
@@ -213,7 +214,7 @@ def score(candidate: Candidate, capacity: Capacity | None = None) -> Scored:
     value = None
     if hours is not None and candidate.rule_share is not None and candidate.data is not None:
         raw = hours * candidate.rule_share / 100 * DATA_FACTOR[candidate.data] * found.factor
-        value = round(raw, 1)
+        value = float(Decimal(repr(raw)).quantize(Decimal("0.1"), ROUND_HALF_UP))
     return Scored(candidate, hours, candidate.rule_share, candidate.data, found, value)
 
 

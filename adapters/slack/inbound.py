@@ -139,6 +139,8 @@ def action_text(action: Payload) -> str | None:
         return f"done {action['value']}"
     if kind == "snooze":
         return "snooze"
+    if kind in ("build_extend", "build_shrink"):
+        return kind.replace("_", " ")
     role = kind.removeprefix("assign_")
     if role in _ROLES and action.get("selected_user"):
         return f"assign {role} <@{action['selected_user']}>"

@@ -39,13 +39,18 @@ from adapters.slack.outbound import (
 from adapters.slack.people import Directory
 from adapters.slack.surfaces import (
     CHECKIN_CALLBACK,
+    FORM_CALLBACK,
     CheckinContext,
+    FormContext,
     checkin_modal,
+    form_modal,
+    form_values,
     home_view,
     only_for_asker,
     read_checkin,
     role_picker,
 )
+from bot import forms
 from bot.catalog import Texts, texts
 from bot.messages import Inbound, PersonRef, Reply
 from bot.services.coach import Coach
@@ -96,6 +101,7 @@ class Listeners:
         app.event("app_home_opened")(self.home_opened)
         app.action(re.compile(r"^pc_"))(self.action)
         app.view(CHECKIN_CALLBACK)(self.checkin_submitted)
+        app.view(FORM_CALLBACK)(self.form_submitted)
 
     # ---- helpers ----------------------------------------------------------------------
     async def _named(self, client: AsyncWebClient, inbound: Inbound) -> Inbound:
@@ -182,6 +188,10 @@ class Listeners:
             if _wants_modal(inbound.text):
                 await self._open_checkin(body, client, respond, inbound)
                 return
+            kind = forms.wants_form(inbound.text)
+            if kind is not None:
+                await self._open_form(body, client, inbound, kind)
+                return
             await self._respond(respond, inbound, await self.coach.handle(inbound))
 
     async def mention(self, body: Body, client: AsyncWebClient, context: AsyncBoltContext) -> None:
@@ -237,6 +247,14 @@ class Listeners:
                                 direct=direct)  # fmt: skip
                 await self._open_checkin(body, client, respond, probe)
                 return
+            kind = forms.BUTTON_FORMS.get(action_kind(str(action.get("action_id") or "")))
+            if kind is not None:
+                channel, direct = slack_in.interaction_place(body)
+                probe = Inbound(platform=slack_in.PLATFORM, workspace=slack_in.team_of(body),
+                                channel=channel, user=slack_in.actor(body), text="",
+                                direct=direct)  # fmt: skip
+                await self._open_form(body, client, probe, kind)
+                return
             found = slack_in.from_action(body, action)
             if found is None:
                 return
@@ -282,6 +300,43 @@ class Listeners:
                 await ack()
             if done:
                 await self._confirm(client, probe, done)
+
+    async def _open_form(
+        self, body: Body, client: AsyncWebClient, inbound: Inbound, kind: str
+    ) -> None:
+        """The workflow modal or the capacity modal (asking about each system the candidate
+        workflows name), opened with the click's or the slash command's trigger id."""
+        language, systems = await self.coach.form_context(inbound)
+        form = forms.form_of(kind, texts(language), systems)
+        context = FormContext(inbound.channel, inbound.direct, kind, form.systems)
+        await client.views_open(trigger_id=body["trigger_id"], view=form_modal(form, context))
+
+    async def form_submitted(
+        self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
+        """Each field checked by the grammar's rules: errors come back inline (response_action
+        "errors"); a valid form runs as its chat command, and a refusal of the coach (at most
+        three workflows, not the role for it) shows inline too. Nothing is stored until then."""
+        async with self.tracker.busy():
+            context = FormContext.from_metadata(str(view.get("private_metadata") or ""))
+            probe = slack_in.from_form(body, context.channel, context.direct, "", -1)
+            t = await self._texts(probe)
+            form = forms.form_of(context.kind, t, context.systems)
+            filled = forms.read_form(form, t, form_values(form, view.get("state") or {}))
+            if filled.errors:
+                errors = {k: clip(plain(v), 2000) for k, v in filled.errors.items()}
+                await ack(response_action="errors", errors=errors)
+                return
+            inbound = slack_in.from_form(body, context.channel, context.direct, filled.command, 0)
+            replies = await self.coach.handle(inbound)
+            refused = next((r for r in replies if r.problem is not None), None)
+            if refused is not None:
+                first = form.fields[0].id
+                await ack(response_action="errors", errors={first: clip(plain(refused.text), 2000)})
+                return
+            await ack()
+            if replies:
+                await self._confirm(client, probe, replies)
 
     async def _confirm(self, client: AsyncWebClient, probe: Inbound, replies: list[Reply]) -> None:
         """Check-in confirmations go to the person's DM with the bot."""

@@ -15,18 +15,22 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    CheckboxesElement,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from adapters.slack.outbound import MAX_VIEW_BLOCKS, action_id, clip, escape, to_blocks
 from bot.catalog import Texts
+from bot.forms import Form, FormField
 from bot.messages import Actions, Button, Reply
 from playbook.parsing.numbers import MAX_NOTE, Problem, parse_measurement
 from playbook.roles import ROLE_ORDER
@@ -199,3 +203,83 @@ def only_for_asker(command: str, reply: Reply) -> bool:
     commands, clicks, mentions): private replies (secrets such as the webhook token), refusals
     and the answers to personal commands are shown to the asker alone (ephemeral)."""
     return reply.private or reply.problem is not None or command in PERSONAL_COMMANDS
+
+
+# ---- the decision forms (map a workflow, capacity check) ---------------------------------
+
+FORM_CALLBACK = "pc_form"
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What a decision modal remembers between opening and submission."""
+
+    channel: str
+    direct: bool
+    kind: str  # bot.forms.WORKFLOW or CAPACITY
+    systems: tuple[str, ...] = ()
+
+    def to_metadata(self) -> str:
+        data = {"c": self.channel, "d": self.direct, "k": self.kind, "s": list(self.systems)}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        while len(text) > MAX_METADATA and data["s"]:
+            data["s"] = data["s"][:-1]  # type: ignore[index]
+            text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return text
+
+    @classmethod
+    def from_metadata(cls, text: str) -> FormContext:
+        data = json.loads(text or "{}")
+        systems = tuple(str(s) for s in data.get("s", []))
+        return cls(channel=str(data.get("c", "")), direct=bool(data.get("d")),
+                   kind=str(data.get("k", "")), systems=systems)  # fmt: skip
+
+
+def _element(f: FormField) -> Any:
+    placeholder = PlainTextObject(text=clip(f.placeholder, 150)) if f.placeholder else None
+    if f.kind == "number":
+        return NumberInputElement(action_id=VALUE_ACTION, is_decimal_allowed=True,
+                                  min_value=None if f.min is None else str(f.min),
+                                  max_value=None if f.max is None else str(f.max))  # fmt: skip
+    if f.kind in ("choice", "multichoice"):
+        options = [Option(value=o.value, text=PlainTextObject(text=clip(o.label, 75)))
+                   for o in f.options]  # fmt: skip
+        if f.kind == "multichoice":
+            return CheckboxesElement(action_id=VALUE_ACTION, options=options)
+        return StaticSelectElement(action_id=VALUE_ACTION, options=options)
+    return PlainTextInputElement(action_id=VALUE_ACTION, multiline=f.kind == "multiline",
+                                 max_length=f.max_length, placeholder=placeholder)  # fmt: skip
+
+
+def form_modal(form: Form, context: FormContext) -> View:
+    """One input block per field (block id = the field id), required ones not optional."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(form.intro)))]
+    for f in form.fields[: MAX_VIEW_BLOCKS - 1]:
+        blocks.append(InputBlock(block_id=f.id, label=PlainTextObject(text=clip(f.label, 2000)),
+                                 element=_element(f), optional=not f.required))  # fmt: skip
+    return View(
+        type="modal",
+        callback_id=FORM_CALLBACK,
+        title=PlainTextObject(text=clip(form.title, MAX_MODAL_TITLE)),
+        submit=PlainTextObject(text=clip(form.submit, MAX_MODAL_TITLE)),
+        close=PlainTextObject(text=clip(form.close, MAX_MODAL_TITLE)),
+        private_metadata=context.to_metadata(),
+        blocks=blocks,
+    )
+
+
+def form_values(form: Form, state: Mapping[str, Any]) -> dict[str, str]:
+    """A submitted modal's values by field id (selects: the option value; checkboxes: the
+    values comma-separated; inputs: the text)."""
+    values = state.get("values") or {}
+    found: dict[str, str] = {}
+    for f in form.fields:
+        field = (values.get(f.id) or {}).get(VALUE_ACTION) or {}
+        if f.kind == "multichoice":
+            chosen = field.get("selected_options") or []
+            found[f.id] = ",".join(str(o.get("value") or "") for o in chosen)
+        elif f.kind == "choice":
+            found[f.id] = str((field.get("selected_option") or {}).get("value") or "")
+        else:
+            found[f.id] = str(field.get("value") or "").strip()
+    return found

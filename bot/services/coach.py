@@ -23,7 +23,7 @@ from bot.catalog import texts
 from bot.clock import Clock
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
-from bot.services import corrections, cycle, decisions, handlers, views
+from bot.services import corrections, cycle, decision_views, decisions, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -152,6 +152,19 @@ class Coach:
             metrics = await uow.repo.metrics(pilot.id)
             await uow.commit()
             return pilot.language, [(m.name, m.unit) for m in metrics]
+
+    async def form_context(self, inbound: Inbound) -> tuple[str, tuple[str, ...]]:
+        """(language, the systems the candidate workflows name) for the capacity form."""
+        async with self.uow() as uow:
+            ws = await uow.repo.workspace(inbound.platform, inbound.workspace)
+            assert ws.id is not None
+            person = await uow.repo.person(ws.id, inbound.user.id, inbound.user.name)
+            pilot = await self._pilot_for(uow.repo, ws.id, inbound, person)
+            if pilot is None or pilot.id is None:
+                return self.defaults.language, ()
+            snap = await load_snapshot(uow.repo, pilot, self.clock.now())
+            await uow.commit()
+            return pilot.language, decision_views.named_systems(snap)
 
     async def _locked_pilot(
         self, uow: UnitOfWork, workspace_id: int, inbound: Inbound, person: Person
