@@ -94,11 +94,46 @@ class TextInput:
     placeholder: str | None = None
     max_length: int | None = None
     is_multiline: bool = False
+    is_required: bool = False
+    error_message: str | None = None
+    regex: str | None = None
 
     def to_json(self) -> Json:
         return _clean({"type": "Input.Text", "id": self.id, "label": self.label,
                        "value": self.value or None, "placeholder": self.placeholder,
-                       "maxLength": self.max_length, "isMultiline": self.is_multiline})  # fmt: skip
+                       "maxLength": self.max_length, "isMultiline": self.is_multiline,
+                       "isRequired": self.is_required, "errorMessage": self.error_message,
+                       "regex": self.regex})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Choice:
+    title: str
+    value: str
+
+    def to_json(self) -> Json:
+        return {"title": self.title, "value": self.value}
+
+
+@dataclass(frozen=True)
+class ChoiceSetInput:
+    """Input.ChoiceSet: a drop-down (``compact``) or, with ``is_multi_select``, check boxes."""
+
+    id: str
+    label: str
+    choices: tuple[Choice, ...]
+    value: str | None = None  # multi-select: comma-separated
+    is_multi_select: bool = False
+    is_required: bool = False
+    error_message: str | None = None
+    style: Literal["compact", "expanded"] = "compact"
+
+    def to_json(self) -> Json:
+        return _clean({"type": "Input.ChoiceSet", "id": self.id, "label": self.label,
+                       "choices": [c.to_json() for c in self.choices], "value": self.value or None,
+                       "isMultiSelect": self.is_multi_select, "style": self.style,
+                       "isRequired": self.is_required,
+                       "errorMessage": self.error_message})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,7 +167,9 @@ class Container:
                        "style": self.style})  # fmt: skip
 
 
-Element = TextBlock | FactSet | Image | NumberInput | TextInput | ActionSet | Container
+Element = (
+    TextBlock | FactSet | Image | NumberInput | TextInput | ChoiceSetInput | ActionSet | Container
+)
 
 
 @dataclass(frozen=True)

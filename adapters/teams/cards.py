@@ -8,11 +8,13 @@ mobile, Emulator), which sidesteps botbuilder 4.17's broken invoke responses for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from adapters.teams.card_model import (
     ActionSet,
     AdaptiveCard,
+    Choice,
+    ChoiceSetInput,
     Container,
     Element,
     Fact,
@@ -24,6 +26,7 @@ from adapters.teams.card_model import (
     TextInput,
 )
 from bot.catalog import Texts
+from bot.forms import Form
 from bot.messages import (
     NOTIFY,
     Actions,
@@ -179,3 +182,41 @@ def welcome_card(t: Texts, *, personal: bool) -> AdaptiveCard:
         actions.insert(0, Submit(t("teams.button.start"), {"action": "start"}, style="positive"))
     text = "\n".join([t("teams.welcome.title"), lead, t("teams.welcome.formula")])
     return AdaptiveCard(body=tuple(body), fallback_text=text, actions=tuple(actions))
+
+
+FORM_ACTION = "form"  # the Submit of a decision form card: data {"action": "form", "form": kind}
+
+
+def form_card(
+    form: Form, *, errors: Mapping[str, str] | None = None, typed: Mapping[str, str] | None = None
+) -> AdaptiveCard:
+    """A decision form as inputs with the client-side checks Teams runs before sending
+    (``isRequired``, ``min``/``max``, ``errorMessage``) and, when the bot refused a submit, the
+    card again with each refused field's reason above it and what was typed kept."""
+    errors, typed = errors or {}, typed or {}
+    body: list[Element] = [TextBlock(form.title, size="medium", weight="bolder"),
+                           TextBlock(form.intro, is_subtle=True)]  # fmt: skip
+    for f in form.fields:
+        if f.id in errors:
+            body.append(TextBlock(CardText()(errors[f.id]), color="attention", weight="bolder"))
+        value = typed.get(f.id) or None
+        error = f.error or None
+        if f.kind == "number":
+            body.append(NumberInput(f.id, f.label, min=f.min, max=f.max, value=_number(value or ""),
+                                    is_required=f.required, error_message=error))  # fmt: skip
+        elif f.kind in ("choice", "multichoice"):
+            choices = tuple(Choice(o.label, o.value) for o in f.options)
+            body.append(ChoiceSetInput(f.id, f.label, choices, value=value,
+                                       is_multi_select=f.kind == "multichoice",
+                                       is_required=f.required, error_message=error,
+                                       style="expanded" if f.kind == "multichoice" else "compact"))  # fmt: skip
+        else:
+            body.append(TextInput(f.id, f.label, value=value, placeholder=f.placeholder or None,
+                                  max_length=f.max_length, is_multiline=f.kind == "multiline",
+                                  is_required=f.required, error_message=error))  # fmt: skip
+    data: dict[str, object] = {"action": FORM_ACTION, "form": form.kind}
+    if form.systems:
+        data["systems"] = list(form.systems)
+    submit = Submit(form.submit, data, style="positive")
+    fallback = "\n".join([*(plain_text(e) for e in errors.values()), form.title, form.intro])
+    return AdaptiveCard(body=tuple(body), fallback_text=inert(fallback), actions=(submit,))

@@ -228,6 +228,8 @@ def submit_commands(submit: CardSubmit, language: str) -> list[str]:
         return [f"done {_str(submit.data.get('task'))}".strip()]
     if submit.action in ("snooze", "status", "tasks", "results", "help", "start"):
         return [submit.action]
+    if submit.action in ("build_extend", "build_shrink"):
+        return [submit.action.replace("_", " ")]
     if submit.is_checkin_form:
         note = " ".join(_str(submit.data.get("note")).split())
         filled = filled_metrics(submit)

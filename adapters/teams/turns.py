@@ -13,7 +13,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from adapters.teams.card_model import CONTENT_TYPE, AdaptiveCard
-from adapters.teams.cards import NOTE_ID, checkin_card, reply_card, value_id, welcome_card
+from adapters.teams.cards import (
+    FORM_ACTION,
+    NOTE_ID,
+    checkin_card,
+    form_card,
+    reply_card,
+    value_id,
+    welcome_card,
+)
 from adapters.teams.gateway import ActivityJson, InvokeResult
 from adapters.teams.inbound import (
     PLATFORM,
@@ -30,6 +38,7 @@ from adapters.teams.inbound import (
 )
 from adapters.teams.outbound import card_message, chart_data_url, text_message
 from adapters.teams.references import ReferenceStore
+from bot import forms
 from bot.catalog import texts
 from bot.clock import Clock
 from bot.messages import ConversationRef, Inbound, Reply
@@ -78,6 +87,10 @@ class TeamsTurns:
             return ([card_message(refused)] if refused else []) + outcome.messages
         inbound = to_inbound(activity)
         inbound = replace(inbound, channel_name=name or inbound.channel_name)
+        kind = forms.wants_form(inbound.text)
+        if kind is not None:  # ``process add`` / ``capacity`` alone: the form card
+            language, systems = await self.coach.form_context(inbound)
+            return [card_message(form_card(forms.form_of(kind, texts(language), systems)))]
         return await self._render_all(inbound, await self.coach.handle(inbound))
 
     async def on_conversation_update(self, activity: ActivityJson) -> list[ActivityJson]:
@@ -162,6 +175,8 @@ class TeamsTurns:
             if delivery is not None and not await self.refs.claim(delivery):
                 return SubmitOutcome([])
             return SubmitOutcome([card_message(checkin_card(t, metrics))])
+        if submit.action in forms.BUTTON_FORMS or submit.action == FORM_ACTION:
+            return await self._form(activity, submit, channel_name)
         commands = submit_commands(submit, language)
         filled = filled_metrics(submit) if submit.is_checkin_form else []
         messages: list[ActivityJson] = []
@@ -183,3 +198,35 @@ class TeamsTurns:
         note = str(submit.data.get(NOTE_ID) or "")
         card = checkin_card(t, metrics, error="\n".join(errors), typed={**kept, NOTE_ID: note})
         return SubmitOutcome(messages, refused_checkin=card)
+
+    async def _form(
+        self, activity: ActivityJson, submit: CardSubmit, channel_name: str
+    ) -> SubmitOutcome:
+        """A decision form: the nudge's button sends the card; the card's Submit is checked
+        field by field (a refused one comes back as the card with the reasons and the typed
+        values), then runs as its chat command through the coach."""
+        probe = to_inbound(activity, text="")
+        language, systems = await self.coach.form_context(probe)
+        t = texts(language)
+        if submit.action in forms.BUTTON_FORMS:
+            delivery = event_id(activity)
+            if delivery is not None and not await self.refs.claim(delivery):
+                return SubmitOutcome([])
+            form = forms.form_of(forms.BUTTON_FORMS[submit.action], t, systems)
+            return SubmitOutcome([card_message(form_card(form))])
+        asked = submit.data.get("systems")
+        asked_systems = tuple(str(s) for s in asked) if isinstance(asked, list) else ()
+        form = forms.form_of(str(submit.data.get("form") or ""), t, asked_systems)
+        typed = {f.id: str(submit.data.get(f.id) or "").strip() for f in form.fields}
+        filled = forms.read_form(form, t, typed)
+        if filled.errors:
+            return SubmitOutcome([], refused_checkin=form_card(form, errors=filled.errors,
+                                                               typed=typed))  # fmt: skip
+        inbound = to_inbound(activity, text=filled.command)
+        inbound = replace(inbound, channel_name=channel_name or inbound.channel_name)
+        replies = await self.coach.handle(inbound)
+        refused = next((r for r in replies if r.problem is not None), None)
+        if refused is not None:
+            errors = {form.fields[0].id: refused.text}
+            return SubmitOutcome([], refused_checkin=form_card(form, errors=errors, typed=typed))
+        return SubmitOutcome(await self._render_all(inbound, replies))

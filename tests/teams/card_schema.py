@@ -17,7 +17,8 @@ SPACING = ["default", "none", "small", "medium", "large", "extraLarge", "padding
 COLORS = ["default", "dark", "light", "accent", "good", "warning", "attention"]
 CONTAINER_STYLES = ["default", "emphasis", "good", "attention", "warning", "accent"]
 TEXT = {"type": "string", "minLength": 1}
-ACTIONS = ["done", "snooze", "checkin", "start", "help", "status", "tasks", "results"]
+ACTIONS = ["done", "snooze", "checkin", "start", "help", "status", "tasks", "results",
+           "process_form", "capacity_form", "form", "build_extend", "build_shrink"]  # fmt: skip
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,6 +73,7 @@ SCHEMA: dict[str, Any] = {
                 {"$ref": "#/$defs/Image"},
                 {"$ref": "#/$defs/InputNumber"},
                 {"$ref": "#/$defs/InputText"},
+                {"$ref": "#/$defs/InputChoiceSet"},
                 {"$ref": "#/$defs/ActionSet"},
                 {"$ref": "#/$defs/Container"},
             ]
@@ -151,6 +153,34 @@ SCHEMA: dict[str, Any] = {
                 "placeholder": {"type": "string"},
                 "maxLength": {"type": "integer", "minimum": 1},
                 "isMultiline": {"type": "boolean"},
+                "isRequired": {"type": "boolean"},
+                "errorMessage": TEXT,
+                "regex": {"type": "string"},
+            },
+        },
+        "InputChoiceSet": {
+            "type": "object",
+            "required": ["type", "id", "label", "choices"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"const": "Input.ChoiceSet"},
+                "id": TEXT,
+                "label": TEXT,
+                "choices": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["title", "value"],
+                        "additionalProperties": False,
+                        "properties": {"title": TEXT, "value": TEXT},
+                    },
+                },
+                "value": {"type": "string"},
+                "isMultiSelect": {"type": "boolean"},
+                "style": {"enum": ["compact", "expanded"]},
+                "isRequired": {"type": "boolean"},
+                "errorMessage": TEXT,
             },
         },
         "ActionSet": {
