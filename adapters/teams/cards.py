@@ -206,10 +206,10 @@ def form_card(
                                     is_required=f.required, error_message=error))  # fmt: skip
         elif f.kind in ("choice", "multichoice"):
             choices = tuple(Choice(o.label, o.value) for o in f.options)
-            body.append(ChoiceSetInput(f.id, f.label, choices, value=value,
-                                       is_multi_select=f.kind == "multichoice",
+            multi = f.kind == "multichoice"
+            body.append(ChoiceSetInput(f.id, f.label, choices, value=value, is_multi_select=multi,
                                        is_required=f.required, error_message=error,
-                                       style="expanded" if f.kind == "multichoice" else "compact"))  # fmt: skip
+                                       style="expanded" if multi else "compact"))  # fmt: skip
         else:
             body.append(TextInput(f.id, f.label, value=value, placeholder=f.placeholder or None,
                                   max_length=f.max_length, is_multiline=f.kind == "multiline",
