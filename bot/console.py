@@ -32,6 +32,7 @@ async def run_console(settings: Settings, *, user: str, channel: str, interactiv
             app.channel_setup, settings.pilot_default_timezone,
             default_language=settings.pilot_default_language,
             user=user, channel=channel, echo=not interactive,
+            form_context=app.coach.form_context,
         )  # fmt: skip
         if interactive:
             console.print(texts(settings.pilot_default_language)("console.banner"))

@@ -17,7 +17,7 @@ from bot.catalog import texts
 from bot.chart import chart_png
 from bot.csv_cells import Cell, csv_text
 from bot.messages import render_mentions
-from bot.services import views
+from bot.services import decision_views, views
 from bot.services.results import Summary
 from bot.services.snapshot import Snapshot
 from bot.services.summary_views import headline, metric_text, next_text, savings_text
@@ -82,6 +82,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         "workflow": chosen,
         "built": summary.built,
         "candidates": snap.processes,
+        **decision_context(t, snap),
         "metrics": rows,
         "metric_lines": [metric_text(t, m) for m in results.metrics],
         "savings": savings_text(t, results),
@@ -90,6 +91,22 @@ def _context(summary: Summary) -> dict[str, Any]:
             {"question": t(f"retro.q{q.question}"), "name": q.name, "text": q.text}
             for q in summary.quotes
         ],
+    }
+
+
+def decision_context(t: Any, snap: Snapshot) -> dict[str, Any]:
+    """The decisions of weeks 2-5 for the report: why a lower-ranked workflow was picked (the
+    champion's one line, quoted), the ranking with its breakdown, and the capacity note."""
+    d = snap.decision
+    reason = None
+    if d is not None and d.pick_reason and d.passed_over and snap.chosen is not None:
+        reason = t("build.report_reason", top=d.passed_over, reason=d.pick_reason)
+    return {
+        "pick_reason": reason,
+        "ranking": list(decision_views.ranking_lines(t, snap)),
+        "capacity_title": t("capacity.report_title"),
+        "capacity_note": decision_views.recommendation_line(t, snap),
+        "build_lines": [x for x in decision_views.build_lines(t, snap) if x != reason],
     }
 
 
@@ -113,6 +130,11 @@ def summary_json(summary: Summary) -> str:
         "roles": {role.value: p.display_name or p.external_id for role, p in snap.owners.items()},
         "workflow": chosen.name if chosen else None,
         "built": list(summary.built),
+        "pick_reason": snap.decision.pick_reason if snap.decision else "",
+        "capacity": {"path": snap.capacity.path, "reason": snap.capacity.reason,
+                     "builder": snap.capacity.builder, "tool": snap.capacity.tool,
+                     "access": dict(snap.capacity.access), "hours": snap.capacity.hours,
+                     "budget": snap.capacity.budget} if snap.capacity else None,
         "metrics": [
             {"name": m.name, "unit": m.unit, "kind": m.kind.value, "baseline": m.baseline,
              "target": m.target, "lower_is_better": m.lower_is_better, "checkins": m.checkins,

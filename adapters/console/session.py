@@ -12,7 +12,9 @@ from datetime import datetime
 from babel.dates import format_datetime
 
 from adapters.console.adapter import ConsoleAdapter, parse_advance
+from adapters.console.forms import CANCEL, ConsoleForm
 from adapters.console.inbound import WORKSPACE, to_inbound
+from bot import forms
 from bot.catalog import Texts, texts
 from bot.clock import SimulatedClock
 from bot.jobs.scheduler import NudgeScheduler
@@ -21,6 +23,7 @@ from bot.messages import Inbound, Reply
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
 SetupLookup = Callable[[str, str, str], Awaitable[tuple[str, str] | None]]  # (zone, language)
 SaveClock = Callable[[datetime], Awaitable[None]]
+FormContext = Callable[[Inbound], Awaitable[tuple[str, tuple[str, ...]]]]  # (language, systems)
 
 
 class ConsoleSession:
@@ -38,6 +41,7 @@ class ConsoleSession:
         user: str,
         channel: str,
         echo: bool,
+        form_context: FormContext | None = None,
     ) -> None:
         self.adapter = adapter
         self.handle = handle
@@ -50,6 +54,8 @@ class ConsoleSession:
         self.user = user.lstrip("@")
         self.channel = channel.lstrip("#")
         self.echo = echo
+        self.form_context = form_context
+        self.form: ConsoleForm | None = None  # a decision form being answered
 
     @property
     def prompt(self) -> str:
@@ -75,10 +81,39 @@ class ConsoleSession:
             return
         if self.echo:
             self.adapter.say(self.prompt + line, style="green")
+        if self.form is not None:
+            await self._answer(line)
+            return
+        kind = forms.wants_form(line) if self.form_context is not None else None
+        if kind is not None and self.form_context is not None:
+            language, systems = await self.form_context(to_inbound("", self.user, self.channel))
+            t = texts(language)
+            self.form = ConsoleForm(forms.form_of(kind, t, systems), t)
+            key = "workflow.console_intro" if kind == forms.WORKFLOW else "capacity.console_intro"
+            self.adapter.say(t(key), style="cyan")
+            self.adapter.say(self.form.question(), style="cyan")
+            return
         if line.startswith(":"):
             await self._meta(line[1:].strip())
             return
         for reply in await self.handle(to_inbound(line, self.user, self.channel)):
+            self.adapter.reply(reply)
+        await self.scheduler.tick()
+
+    async def _answer(self, line: str) -> None:
+        form = self.form
+        assert form is not None
+        if line.strip() == CANCEL:
+            self.form = None
+            self.adapter.say(form.t("workflow.console_cancelled"), style="red")
+            return
+        form.answer(line)
+        filled = form.finish()
+        if filled is None:
+            self.adapter.say(form.question(), style="cyan")
+            return
+        self.form = None
+        for reply in await self.handle(to_inbound(filled.command, self.user, self.channel)):
             self.adapter.reply(reply)
         await self.scheduler.tick()
 

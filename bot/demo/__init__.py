@@ -49,7 +49,7 @@ async def run_demo(language: str, out_dir: Path, db_url: str, console: Console) 
         session = ConsoleSession(
             adapter, app.coach.handle, app.scheduler, clock, app.save_sim_clock,
             app.channel_setup, ZONE, default_language=language, user="clara", channel=CHANNEL,
-            echo=True,
+            echo=True, form_context=app.coach.form_context,
         )  # fmt: skip
         for line in script(language):
             await session.run_line(line)

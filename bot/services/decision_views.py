@@ -93,12 +93,13 @@ def _details(t: Texts, p: Process) -> str:
     for label, value in (("inputs", p.inputs), ("outputs", p.outputs), ("systems", p.systems),
                          ("steps", p.steps)):  # fmt: skip
         if value:
-            parts.append(f"{t(f'workflow.label_{label}')}: {value}")
+            parts.append(f"{t(f'workflow.short_{label}')}: {value}")
     if p.volume is not None and p.minutes is not None:
-        parts.append(f"{t.number(p.volume, 0)} × {t.number(p.minutes)} min")
+        parts.append(t("workflow.volume_line", volume=t.number(p.volume, 0),
+                       minutes=t.number(p.minutes)))  # fmt: skip
     if p.pain:
         pains = ", ".join(t(f"workflow.pain_{x}") for x in p.pain.split(",") if x)
-        parts.append(f"{t('workflow.label_pain')}: {pains}")
+        parts.append(f"{t('workflow.short_pain')}: {pains}")
     return " · ".join(parts)
 
 
@@ -270,7 +271,6 @@ def nudge_blocks(
     if Role.CHAMPION in roles and week == first and chosen is None and snap.processes:
         blocks.append(Paragraph(t("workflow.week5")))
         blocks.append(BulletList(ranking_lines(t, snap)))
-        blocks.append(Paragraph(t("workflow.pick_hint")))
     if chosen is not None and first <= week <= last:
         blocks.append(Paragraph("\n".join(chosen_lines(t, snap))))
         d = snap.decision
