@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from storage.repositories import Repository
 from storage.tables import (
     Activity,
+    BuildDecision,
     Checkin,
     ConversationRefRecord,
     Metric,
@@ -225,6 +226,9 @@ async def expire_free_text(repo: Repository, now: datetime, days: int) -> int:
     s = repo.session
     await s.exec(update(Checkin).where(col(Checkin.pilot_id).in_(ids)).values(note=""))
     await s.exec(update(TaskState).where(col(TaskState.pilot_id).in_(ids)).values(note=""))
+    await s.exec(
+        update(BuildDecision).where(col(BuildDecision.pilot_id).in_(ids)).values(pick_reason="")
+    )
     await s.exec(delete(RetroAnswer).where(col(RetroAnswer.pilot_id).in_(ids)))
     await s.exec(
         update(OutboxMessage)

@@ -5,8 +5,9 @@ demo date, "is it live?" and the champion's week-9 choice."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot import backup
 from bot.report import summary_markdown
 from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
@@ -227,3 +228,16 @@ async def test_live_yes_ticks_the_go_live_task(harness: Harness) -> None:
         '"Repair request triage" is live. Weeks 9–12: measure what it changes.'
     )
     assert "done: the bot heard the solution is live" in await h.say("ines", "done go-live")
+
+
+async def test_retention_blanks_the_pick_reason_of_a_closed_pilot(harness: Harness) -> None:
+    h = harness
+    await cs.team(h)
+    for line in MAP_EN:
+        await h.say("olaf", line)
+    await h.say("clara", "process pick 2 olafsson insisted on it")
+    await h.say("clara", "next cycle")
+    h.app.scheduler.retention_days = 30
+    h.clock.set(h.clock.now() + timedelta(days=31))
+    assert await h.app.scheduler.expire() == 1
+    assert "olafsson insisted" not in await backup.dump(h.app.settings)
