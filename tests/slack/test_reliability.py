@@ -62,8 +62,8 @@ async def test_a_retried_event_is_handled_once(world: SlackWorld) -> None:
     assert first.status == again.status == 200
     posts = world.fake.delivered("chat.postMessage")
     assert [p.args["text"] for p in posts] == ['Workflow 1 recorded: "Triage" (1 of at most 3).\n'
-        "Tip: add inputs=…, outputs=… and hours=… (hours per week) so the workflows can be "
-        "compared."]  # fmt: skip
+        "To score it, add: cases=… minutes=…, rules=…, data=yes|partly|no "
+        "(process edit 1 …)."]  # fmt: skip
     async with world.app.uow() as uow:
         assert len((await uow.repo.session.exec(select(Process))).all()) == 1
 
