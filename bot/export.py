@@ -40,7 +40,11 @@ async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int |
             summaries = [await load_summary(repo, s) for s in snaps]
             return "\n\n---\n\n".join(summary_markdown(s) for s in summaries) + "\n"
         if fmt == "csv":
-            return checkins_csv(*snaps)
+            ids = sorted({c.person_id for s in snaps for c in s.all_checkins
+                          if c.person_id is not None})  # fmt: skip
+            people = await repo.people(ids)
+            names = {pid: p.display_name or p.external_id for pid, p in people.items()}
+            return checkins_csv(*snaps, names=names)
         data: list[dict[str, Any]] = []
         for snap in snaps:
             assert snap.pilot.id is not None

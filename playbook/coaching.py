@@ -20,6 +20,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from playbook.results import checkin_asked
 from playbook.roadmap import LAST_WEEK, Roadmap, Task
 from playbook.roles import ROLE_ORDER, SILENT_AFTER, FailureMode, Formula, Role
 
@@ -337,7 +338,7 @@ def plan(
         if week == LAST_WEEK and not still:
             add(Planned("retro", r.person_id, r.roles))
         tasks, earlier = visible_tasks(roadmap, week, health.done, r.roles)
-        checkins = r.checkins_due if MEASURE_FROM <= week <= LAST_WEEK else ()
+        checkins = r.checkins_due if checkin_asked(week) else ()
         advice = advice_for(health, r.roles)
         if still:  # the first week, then every DIGEST_EVERY weeks (weekly while a check-in is
             # due): a question, not the list

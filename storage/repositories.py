@@ -297,6 +297,48 @@ class Repository:
             )
         ).all()
 
+    async def supersede_week(
+        self, pilot_id: int, metric_id: int, week: int
+    ) -> tuple[Checkin | None, list[Checkin]]:
+        """One value per metric and pilot week: the latest check-in of that week that counts
+        replaces the others (``replaced_by``; they stay for the export). Returns it and the
+        ones it replaced now."""
+        rows = list(
+            (
+                await self.session.exec(
+                    select(Checkin)
+                    .where(Checkin.pilot_id == pilot_id, Checkin.metric_id == metric_id,
+                           Checkin.week == week, col(Checkin.withdrawn_at).is_(None),
+                           col(Checkin.replaced_by).is_(None))
+                    .order_by(col(Checkin.recorded_at), col(Checkin.id))
+                )
+            ).all()
+        )  # fmt: skip
+        if not rows:
+            return None, []
+        keep, older = rows[-1], rows[:-1]
+        for row in older:
+            row.replaced_by = keep.id
+            self.session.add(row)
+        await self.session.flush()
+        return keep, older
+
+    async def restore_replaced(self, checkin_id: int) -> None:
+        """``checkin undo`` of a check-in that replaced others: the ones it replaced count
+        again (the newest of them stays the week's value; the rest stay replaced by it)."""
+        rows = list(
+            (
+                await self.session.exec(
+                    select(Checkin).where(Checkin.replaced_by == checkin_id)
+                    .order_by(col(Checkin.recorded_at), col(Checkin.id))
+                )
+            ).all()
+        )  # fmt: skip
+        for row in rows:
+            row.replaced_by = None
+            self.session.add(row)
+        await self.session.flush()
+
     async def save_retro(
         self, pilot_id: int, person_id: int, question: int, text: str, now: datetime
     ) -> None:
@@ -561,6 +603,8 @@ class PilotRows:
     activity: dict[int, dict[int, datetime]] = field(default_factory=dict)
     paused: dict[int, set[int]] = field(default_factory=dict)  # pilot -> people who paused
     announced: set[int] = field(default_factory=set)  # pilots whose results were announced
+    # when the announcement was delivered (None: queued, not sent yet)
+    announced_at: dict[int, datetime | None] = field(default_factory=dict)
     nudges_sent: dict[int, dict[int, list[datetime]]] = field(default_factory=dict)
     done: dict[int, set[str]] = field(default_factory=dict)
     processes: dict[int, list[Process]] = field(default_factory=dict)
@@ -588,11 +632,15 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
         if a.paused_at is not None:
             rows.paused.setdefault(a.pilot_id, set()).add(a.person_id)
     announced = await session.exec(
-        select(OutboxMessage.pilot_id).where(
+        select(OutboxMessage.pilot_id, OutboxMessage.sent_at).where(
             col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == "announce"
         )
     )
-    rows.announced.update(announced)
+    for pilot_id, sent_at in announced:
+        rows.announced.add(pilot_id)
+        earlier = rows.announced_at.get(pilot_id)
+        if sent_at is not None and (earlier is None or sent_at < earlier):
+            rows.announced_at[pilot_id] = sent_at
     sent = await session.exec(
         select(OutboxMessage.pilot_id, OutboxMessage.person_id, OutboxMessage.sent_at).where(
             col(OutboxMessage.pilot_id).in_(ids),

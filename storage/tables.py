@@ -49,6 +49,9 @@ class Pilot(SQLModel, table=True):
     status: str = Field(default="open", max_length=16, index=True)
     chosen_process_id: int | None = None
     hourly_rate: float | None = None  # € per hour, turns hours saved into money
+    # ``settings name=… company=…``: the results summary's title (empty: the channel's name)
+    name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    company: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     webhook_token_hash: str | None = Field(default=None, max_length=128)  # sha256 hex
     created_at: datetime = Field(sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -158,6 +161,9 @@ class Metric(SQLModel, table=True):
     lower_is_better: bool = True
     owner_id: int | None = Field(default=None, foreign_key="people.id")
     kind: str = Field(default="free", max_length=16)  # playbook.results.MetricKind
+    per: str | None = Field(default=None, max_length=8)  # effort: "case" or "week"
+    volume: float | None = None  # per-case effort: cases per week
+    scale: float | None = None  # satisfaction: the top of the score's scale (5, 10, 100)
     # ``metric remove``: gone from status and results, its check-ins stay in the export
     removed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
@@ -177,6 +183,9 @@ class Checkin(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=utc_column())
     # ``checkin undo``: no longer counts, stays in the export
     withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # One value per metric and pilot week: a later check-in of the same week replaces this one
+    # (its id); kept for the audit trail and the export, no longer counts.
+    replaced_by: int | None = None
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -16,10 +16,11 @@ from typing import Any
 
 from bot.catalog import Texts, texts
 from bot.messages import ConversationRef, Reply
-from bot.services import decision_views, nudge_views, summary_views, views
+from bot.services import decision_views, nudge_views, summary_views
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
+from playbook.results import checkin_asked
 from playbook.roles import Role
 from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
@@ -105,7 +106,7 @@ class Planner:
                 unreachable=person.unreachable_since is not None,
                 active_since_slot=snap.activity.get(person.id or 0, slot - timedelta(days=1))
                 >= slot,
-                checkins_due=_metrics_owned(snap, person) if week >= views.MEASURE_FROM else (),
+                checkins_due=_metrics_owned(snap, person) if checkin_asked(week) else (),
             )
             for person, roles in _owners(snap)
         ]

@@ -144,10 +144,16 @@ async def checkin_undo(turn: Turn, snap: Snapshot, _parsed: cmd.CheckinUndo) -> 
     last.withdrawn_at = turn.now
     turn.repo.session.add(last)
     await turn.repo.session.flush()
+    assert last.id is not None
+    await turn.repo.restore_replaced(last.id)  # the value it replaced is the week's value again
+    restored, _ = await turn.repo.supersede_week(last.pilot_id, last.metric_id, last.week)
     metric = next(v.metric for v in snap.metrics if v.metric.id == last.metric_id)
     t = turn.t
     text = t("checkin.withdrawn", name=metric.name, value=t.number(last.value), unit=metric.unit,
              week=last.week)  # fmt: skip
+    if restored is not None:
+        text += " " + t("numbers.restored", value=t.number(restored.value), unit=metric.unit,
+                        week=last.week)  # fmt: skip
     assert turn.pilot is not None
     after = await load_snapshot(turn.repo, turn.pilot, turn.now)
     view = next(v for v in after.metrics if v.metric.id == metric.id)

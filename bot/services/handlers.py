@@ -13,7 +13,7 @@ from bot.services.snapshot import Snapshot, load_snapshot
 from playbook import rules
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Measurement, Problem, parse_measurement, unit_group
-from playbook.results import KIND_WORDS, infer_kind
+from playbook.results import MetricKind, MetricSpec, Per, metric_spec
 from playbook.roles import Role
 from storage.repositories import Repository
 from storage.tables import Checkin, Metric, Person, Pilot, Process
@@ -171,17 +171,21 @@ async def metric_add(turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd) -> Resul
                                      parsed.lower_is_better)  # fmt: skip
     if problem:
         return problem
+    spec = metric_spec(
+        name=parsed.name, unit_group=unit_group(parsed.unit), kind=parsed.kind, per=parsed.per,
+        volume=float(parsed.volume) if parsed.volume is not None else None,
+        scale=float(parsed.scale) if parsed.scale is not None else None,
+        lower_is_better=parsed.lower_is_better, direction_given=parsed.direction_given,
+    )  # fmt: skip
+    if isinstance(spec, Problem):
+        return spec
     assert turn.pilot is not None and turn.pilot.id is not None
     modeler = snap.owners.get(Role.MODELER)
-    kind = (
-        KIND_WORDS.get(parsed.kind.lower()) if parsed.kind else infer_kind(unit_group(parsed.unit))
-    )
-    if kind is None:
-        return Problem("metric.bad_kind", {"value": (parsed.kind or "")[:40]})
     await turn.repo.add(
         Metric(pilot_id=turn.pilot.id, name=parsed.name, unit=parsed.unit,
                baseline=float(parsed.baseline), target=target,
-               lower_is_better=parsed.lower_is_better, kind=kind.value,
+               lower_is_better=parsed.lower_is_better, kind=spec.kind.value,
+               per=spec.per.value if spec.per else None, volume=spec.volume, scale=spec.scale,
                owner_id=modeler.id if modeler else turn.person.id)
     )  # fmt: skip
     t = turn.t
@@ -190,7 +194,28 @@ async def metric_add(turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd) -> Resul
              unit=parsed.unit, direction=direction)  # fmt: skip
     if target is not None:
         text += " " + t("metric.with_target", target=t.number(target), unit=parsed.unit)
+    text += "\n" + kind_line(t, spec, parsed.unit)
+    if snap.week <= 4:
+        text += "\n" + t("numbers.measure_baseline")
     return [views.text_reply(text)]
+
+
+def kind_line(t: Texts, spec: MetricSpec, unit: str) -> str:
+    """What the metric measures and what it turns into, saying what was assumed."""
+    kind = t(f"numbers.kind.{spec.kind.value}")
+    if spec.kind is MetricKind.EFFORT and spec.per is Per.CASE:
+        if spec.volume is not None:
+            what = t("numbers.effort_case", unit=unit, volume=t.number(spec.volume))
+        else:
+            what = t("numbers.effort_case_no_volume", unit=unit)
+    elif spec.kind is MetricKind.EFFORT:
+        what = t("numbers.effort_week", unit=unit)
+    else:
+        what = t(f"numbers.reported.{spec.kind.value}")
+    if spec.kind is MetricKind.FREE and spec.kind_assumed:
+        return t("numbers.assumed_free")
+    key = "numbers.assumed" if spec.kind_assumed or spec.per_assumed else "numbers.kind_line"
+    return t(key, kind=kind, what=what)
 
 
 async def checkin(turn: Turn, snap: Snapshot, parsed: cmd.Checkin) -> Result:
@@ -211,6 +236,8 @@ async def checkin(turn: Turn, snap: Snapshot, parsed: cmd.Checkin) -> Result:
 
 
 async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measurement) -> list[Reply]:
+    """Store the week's value; a second one of the same week replaces the first (kept for the
+    export), and the answer says so."""
     assert turn.pilot is not None and turn.pilot.id is not None and metric.id is not None
     value = float(measured.value)
     await turn.repo.add(
@@ -218,11 +245,18 @@ async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measureme
                 week=snap.week, value=value, note=measured.note,
                 recorded_at=turn.now)
     )  # fmt: skip
+    _kept, replaced = await turn.repo.supersede_week(turn.pilot.id, metric.id, snap.week)
     t = turn.t
     after = await load_snapshot(turn.repo, turn.pilot, turn.now)
     view = next(v for v in after.metrics if v.metric.id == metric.id)
     text = t("checkin.recorded", name=metric.name, value=t.number(value), unit=metric.unit,
              week=snap.week)  # fmt: skip
+    if replaced and replaced[-1].value == value:
+        text += " " + t("numbers.replaced_same")
+    elif replaced:
+        text += " " + t("numbers.replaced", old=t.number(replaced[-1].value),
+                        new=t.number(value), unit=metric.unit)  # fmt: skip
+    text += "\n" + views.phase_note(t, view, snap.week)
     text += "\n" + views.metric_line(t, view)
     return [views.text_reply(text)]
 

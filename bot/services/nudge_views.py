@@ -8,7 +8,6 @@ from bot.messages import Actions, Block, BulletList, Button, Heading, Paragraph,
 from bot.services import decision_views
 from bot.services.snapshot import Snapshot
 from bot.services.views import (
-    MEASURE_FROM,
     advice_lines,
     mode_text,
     name_of,
@@ -19,7 +18,8 @@ from bot.services.views import (
     week_label,
 )
 from playbook.coaching import Condition
-from playbook.roadmap import LAST_WEEK, Task
+from playbook.results import Phase, checkin_asked, phase_of
+from playbook.roadmap import Task
 from playbook.roles import ROLE_ORDER, Role
 
 #: Done buttons per nudge: with Check in and the adapters' Snooze within Block Kit's and
@@ -56,9 +56,9 @@ def nudge_reply(
     _, earlier = snap.visible_tasks(roles)
     if earlier:
         blocks.append(Paragraph(t("nudge.earlier", count=earlier)))
-    checkin_due = bool(checkin_metrics) and MEASURE_FROM <= snap.week <= LAST_WEEK
+    checkin_due = bool(checkin_metrics) and checkin_asked(snap.week)
     if checkin_due:
-        blocks.append(Paragraph(t("nudge.checkin_due", metrics=", ".join(checkin_metrics))))
+        blocks.append(Paragraph(checkin_prompt(t, snap.week, checkin_metrics)))
     decided, forms = decision_views.nudge_blocks(t, snap, roles)
     blocks.extend(decided)
     # The champion hears about the other roles in the weekly digest, not in every nudge.
@@ -81,6 +81,15 @@ def nudge_reply(
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
 
 
+def checkin_prompt(t: Texts, week: int, metrics: tuple[str, ...]) -> str:
+    """Weeks 2-4 ask for a baseline measurement (before anything is built); weeks 9-12 for the
+    week's value."""
+    names = ", ".join(metrics)
+    if phase_of(week) is Phase.BASELINE:
+        return t("numbers.nudge_baseline", metrics=names, example=metrics[0])
+    return t("nudge.checkin_due", metrics=names)
+
+
 def still_reply(
     t: Texts, snap: Snapshot, roles: frozenset[Role], checkin_metrics: tuple[str, ...] = ()
 ) -> Reply:
@@ -92,7 +101,7 @@ def still_reply(
         Paragraph(t("still.body", count=len(now) + earlier)),
     ]
     if checkin_metrics:
-        blocks.append(Paragraph(t("nudge.checkin_due", metrics=", ".join(checkin_metrics))))
+        blocks.append(Paragraph(checkin_prompt(t, snap.week, checkin_metrics)))
         blocks.append(Actions((Button(t("button.checkin"), "checkin"),)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
 

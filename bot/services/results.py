@@ -6,14 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.snapshot import Snapshot
-from playbook.results import (
-    Candidate,
-    MetricKind,
-    MetricResult,
-    PilotResults,
-    metric_result,
-    recommend_next,
-)
+from playbook.results import Candidate, PilotResults, recommend_next
 from storage.repositories import Repository
 
 
@@ -34,18 +27,15 @@ class Summary:
     results: PilotResults
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
     built: tuple[str, ...] = field(default_factory=tuple)  # notes on what was built
+    # display names of everyone who reported a value, by person id (the report names people)
+    names: dict[int, str] = field(default_factory=dict)
+
+    def name_of(self, person_id: int) -> str:
+        return self.names.get(person_id, "–")
 
 
 def pilot_results(snap: Snapshot) -> PilotResults:
-    metrics: list[MetricResult] = []
-    for view in snap.metrics:
-        m = view.metric
-        metrics.append(
-            metric_result(
-                name=m.name, unit=m.unit, kind=MetricKind(m.kind), baseline=m.baseline,
-                target=m.target, lower_is_better=m.lower_is_better, values=view.values,
-            )
-        )  # fmt: skip
+    metrics = [view.result for view in snap.metrics]
     candidates = [
         Candidate(p.position, p.name, p.hours_per_week, p.id == snap.pilot.chosen_process_id)
         for p in snap.processes
@@ -62,4 +52,8 @@ async def load_summary(repo: Repository, snap: Snapshot) -> Summary:
     quotes = tuple(Quote(a.question, p.display_name or p.external_id, a.text) for a, p in answers)
     done = await repo.done_tasks(snap.pilot_id)
     built = tuple(done[t].note for t in BUILD_TASKS if t in done and done[t].note)
-    return Summary(snap=snap, results=pilot_results(snap), quotes=quotes, built=built)
+    reporters = sorted({c.person_id for c in snap.all_checkins if c.person_id is not None})
+    people = await repo.people(reporters) if reporters else {}
+    names = {pid: p.display_name or p.external_id for pid, p in people.items()}
+    return Summary(snap=snap, results=pilot_results(snap), quotes=quotes, built=built,
+                   names=names)  # fmt: skip

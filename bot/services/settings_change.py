@@ -1,4 +1,5 @@
-"""``settings tz=… day=… time=… lang=… region=…``: validate everything, then change the pilot."""
+"""``settings tz=… day=… time=… lang=… region=… rate=… name=… company=…``: validate everything,
+then change the pilot."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ KEYS: dict[str, str] = {
     "lang": "lang", "language": "lang", "sprache": "lang",
     "region": "region",
     "rate": "rate", "hourly_rate": "rate", "stundensatz": "rate",
+    "name": "name", "pilot": "name", "titel": "name", "title": "name",
+    "company": "company", "firma": "company", "unternehmen": "company",
 }  # fmt: skip
+MAX_TITLE = 80  # pilot and company name: a report title, not a paragraph
 
 
 def apply_settings(pilot: Pilot, values: dict[str, str]) -> Problem | None:
@@ -42,6 +46,11 @@ def apply_settings(pilot: Pilot, values: dict[str, str]) -> Problem | None:
             if value.lower() not in LANGUAGES:
                 return Problem("settings.bad_lang", {"value": value[:40]})
             changes["language"] = value.lower()
+        elif key in ("name", "company"):
+            title = " ".join(value.split())
+            if not title or len(title) > MAX_TITLE:
+                return Problem("numbers.bad_title", {"max": str(MAX_TITLE)})
+            changes[key] = title
         elif key == "rate":
             rate = parse_number(value.rstrip("€").strip(), pilot.language)
             if isinstance(rate, Problem) or not 0 <= rate <= 10_000:

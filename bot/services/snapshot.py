@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from playbook import calendar, coaching, progress
+from playbook import calendar, coaching
+from playbook.parsing.numbers import unit_group
+from playbook.results import MetricResult, Per, Reading, metric_result, stored_kind
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
 from storage.repositories import PilotRows, Repository, load_pilot_rows
@@ -28,10 +30,25 @@ NUDGE_KINDS = ("weekly", "still")  # the nudges an owner answers or ignores
 @dataclass(frozen=True)
 class MetricView:
     metric: Metric
-    values: tuple[float, ...]
-    current: float | None
-    change: progress.Change | None
-    trend: progress.Trend
+    result: MetricResult  # the playbook's verdict: one value per week, phases, baseline
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """One value per pilot week, in week order."""
+        return tuple(r.value for r in self.result.weekly)
+
+
+def metric_view(metric: Metric, checkins: Sequence[Checkin]) -> MetricView:
+    """``checkins``: those that count (not withdrawn, not replaced), in recorded order."""
+    readings = [Reading(c.week, c.value, c.person_id) for c in checkins
+                if c.metric_id == metric.id]  # fmt: skip
+    result = metric_result(
+        name=metric.name, unit=metric.unit, unit_group=unit_group(metric.unit),
+        kind=stored_kind(metric.kind), baseline=metric.baseline, target=metric.target,
+        lower_is_better=metric.lower_is_better, readings=readings,
+        per=Per(metric.per) if metric.per else None, volume=metric.volume, scale=metric.scale,
+    )  # fmt: skip
+    return MetricView(metric, result)
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,9 @@ class Snapshot:
     done: frozenset[str]  # ticked by hand or by evidence (``health.evidence``)
     processes: Sequence[Process]
     metrics: tuple[MetricView, ...]  # the metrics that count: not removed
-    checkins: Sequence[Checkin]  # the check-ins that count: not withdrawn, of those metrics
+    # the check-ins that count: not withdrawn, not replaced by a later one of the same week,
+    # of those metrics
+    checkins: Sequence[Checkin]
     activity: dict[int, datetime]
     failed: Sequence[OutboxMessage] = ()
     # Everything recorded, removed metrics and withdrawn check-ins included: for the exports.
@@ -58,6 +77,8 @@ class Snapshot:
     paused: frozenset[int] = frozenset()  # people who paused their nudges
     capacity: CapacityCheck | None = None  # the week-4 answers and recommendation
     decision: BuildDecision | None = None  # pick reason, demo date, live, overrun choice
+    announced: bool = False  # ``announce`` queued the results for a channel
+    announced_at: datetime | None = None  # when the first announcement was delivered
 
     @property
     def coaching(self) -> coaching.Health:
@@ -135,21 +156,9 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
     all_checkins = rows.checkins.get(pilot.id, [])
     metrics = [m for m in all_metrics if m.removed_at is None]
     counted = {m.id for m in metrics}
-    checkins = [c for c in all_checkins if c.withdrawn_at is None and c.metric_id in counted]
-    views = []
-    for metric in metrics:
-        values = tuple(c.value for c in checkins if c.metric_id == metric.id)
-        current = progress.current_value(values)
-        change = None
-        if current is not None:
-            change = progress.change(
-                metric.baseline, current, lower_is_better=metric.lower_is_better,
-                target=metric.target,
-            )  # fmt: skip
-        trend = progress.trend(
-            values, lower_is_better=metric.lower_is_better, baseline=metric.baseline
-        )
-        views.append(MetricView(metric, values, current, change, trend))
+    checkins = [c for c in all_checkins if c.withdrawn_at is None and c.replaced_by is None
+                and c.metric_id in counted]  # fmt: skip
+    views = [metric_view(metric, checkins) for metric in metrics]
     roadmap = load_roadmap(pilot.language)
     failed = rows.failed.get(pilot.id, [])
     processes = rows.processes.get(pilot.id, [])
@@ -193,4 +202,6 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         all_checkins=all_checkins,
         capacity=rows.capacity.get(pilot.id),
         decision=rows.decisions.get(pilot.id),
+        announced=pilot.id in rows.announced,
+        announced_at=rows.announced_at.get(pilot.id),
     )

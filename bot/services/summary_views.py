@@ -7,9 +7,11 @@ import base64
 
 from bot.catalog import Texts
 from bot.messages import Block, BulletList, Fields, Heading, Image, Paragraph, Reply
+from bot.services import metric_views
 from bot.services.results import Summary
-from bot.services.views import plain_text, role_lines
+from bot.services.views import plain_text, report_title, role_lines
 from playbook.results import MetricResult, PilotResults
+from playbook.roadmap import LAST_WEEK
 
 QUESTIONS = (1, 2, 3)
 
@@ -17,34 +19,37 @@ QUESTIONS = (1, 2, 3)
 def headline(t: Texts, results: PilotResults) -> str:
     m = results.headline
     if m is None or m.change is None:
-        return t("results.not_enough_data")
-    return t("results.headline", name=m.name, baseline=t.number(m.baseline),
-             current=t.number(m.current), unit=m.unit,
-             percent=t.signed_percent(m.change.percent))  # fmt: skip
+        return t("numbers.not_enough_data")
+    return metric_views.before_after(t, m)
 
 
-def metric_text(t: Texts, m: MetricResult) -> str:
-    if m.change is None or m.current is None:
-        return t("results.metric_no_data", name=m.name, baseline=t.number(m.baseline),
-                 unit=m.unit, count=m.checkins)  # fmt: skip
-    text = t("results.metric", name=m.name, baseline=t.number(m.baseline),
-             current=t.number(m.current), unit=m.unit,
-             percent=t.signed_percent(m.change.percent), count=m.checkins)  # fmt: skip
-    if m.target is not None:
-        key = "metric.target_reached" if m.change.target_reached else "metric.target_open"
-        text += " " + t(key, target=t.number(m.target), unit=m.unit)
-    return text
+def is_final(summary: Summary | None) -> bool:
+    """The measuring weeks are over: a target not reached is missed."""
+    return summary is not None and summary.snap.week >= LAST_WEEK
+
+
+def metric_text(t: Texts, m: MetricResult, summary: Summary | None = None) -> str:
+    """One metric in the results: before/after, target reached or missed, the savings formula
+    for effort, and what the numbers rest on."""
+    parts = [metric_views.before_after(t, m)]
+    target = metric_views.target_text(t, m, final=is_final(summary))
+    if target:
+        parts.append(target)
+    text = " · ".join(parts)
+    if m.savings is not None:
+        text += "\n" + metric_views.savings_formula(t, m, m.savings)
+    name_of = summary.name_of if summary is not None else str
+    return text + "\n" + metric_views.rests_on(t, m, name_of)
 
 
 def savings_text(t: Texts, results: PilotResults) -> str | None:
-    weekly, yearly = results.hours_saved_per_week, results.hours_saved_per_year
-    if weekly is None or yearly is None:
-        return None
-    text = t("results.hours_saved", week=t.number(weekly, 2), year=t.number(yearly, 0))
-    money = results.money_per_year
-    if money is not None:
-        text += " " + t("results.money_saved", money=t.number(money, 0))
-    return text
+    """Hours, then money, each on its own line; or why there are no hours."""
+    lines = [x for x in (metric_views.hours_line(t, results), metric_views.money_line(t, results))
+             if x]  # fmt: skip
+    if not lines:
+        reason = metric_views.no_savings_reason(t, results)
+        return reason
+    return "\n".join(lines)
 
 
 def next_text(t: Texts, results: PilotResults) -> str | None:
@@ -67,22 +72,25 @@ def results_reply(
     announcement, which tells the people it credits."""
     snap, results = summary.snap, summary.results
     channel = snap.pilot.channel_name or snap.pilot.channel_id
-    blocks: list[Block] = [Heading(t("results.title", channel=channel))]
-    blocks.append(Paragraph(headline(t, results)))
+    blocks: list[Block] = [Heading(report_title(t, snap.pilot))]
+    if results.headline is None:  # else each metric below is its own before/after headline
+        blocks.append(Paragraph(headline(t, results)))
+    blocks.extend(Paragraph(metric_text(t, m, summary)) for m in results.metrics)
+    savings = savings_text(t, results)
+    if savings:
+        blocks.append(Paragraph(savings))
     chosen = snap.chosen
     if chosen is not None:
         blocks.append(Paragraph(t("results.workflow", name=chosen.name)))
     blocks.append(Fields(tuple(role_lines(t, snap, notify=notify))))
-    if results.metrics:
-        blocks.append(BulletList(tuple(metric_text(t, m) for m in results.metrics)))
-    for extra in (savings_text(t, results), next_text(t, results)):
-        if extra:
-            blocks.append(Paragraph(extra))
+    upcoming = next_text(t, results)
+    if upcoming:
+        blocks.append(Paragraph(upcoming))
     quotes = [f"{t(f'retro.q{q.question}')} — {q.name}: “{q.text}”" for q in summary.quotes]
     if quotes:
         blocks.append(Heading(t("results.retro")))
         blocks.append(BulletList(tuple(quotes)))
-    if chart and any(m.checkins for m in results.metrics):
+    if chart and any(m.weekly for m in results.metrics):
         if png is None:
             from bot.chart import chart_png  # matplotlib loads only when a chart is drawn
 

@@ -14,7 +14,7 @@ from bot.messages import (
     Reply,
     mention,
 )
-from bot.services import decision_views
+from bot.services import decision_views, metric_views
 from bot.services.snapshot import MetricView, Snapshot
 from playbook import coaching
 from playbook.coaching import Condition
@@ -150,23 +150,11 @@ def evidence_line(t: Texts, snap: Snapshot, task: Task) -> str:
 
 
 def metric_line(t: Texts, view: MetricView) -> str:
-    m = view.metric
-    base = t("metric.baseline_only", name=m.name, baseline=t.number(m.baseline), unit=m.unit)
-    if view.change is None:
-        return base + " " + t("metric.no_checkins")
-    line = t(
-        "metric.line",
-        name=m.name,
-        baseline=t.number(m.baseline),
-        current=t.number(view.current),
-        unit=m.unit,
-        percent=t.signed_percent(view.change.percent),
-        count=len(view.values),
-    )
-    if m.target is not None:
-        key = "metric.target_reached" if view.change.target_reached else "metric.target_open"
-        line += " " + t(key, target=t.number(m.target), unit=m.unit)
-    return line
+    return metric_views.metric_line(t, view)
+
+
+def phase_note(t: Texts, view: MetricView, week: int) -> str:
+    return metric_views.phase_note(t, view, week)
 
 
 def candidate_blocks(t: Texts, snap: Snapshot) -> list[Block]:
@@ -295,7 +283,17 @@ def settings_reply(t: Texts, pilot: Pilot) -> Reply:
         lang=pilot.language,
         region=pilot.region,
     )
+    if pilot.name or pilot.company:
+        text += "\n" + t("numbers.settings_title", title=report_title(t, pilot))
+    if pilot.hourly_rate is not None:
+        text += "\n" + t("numbers.settings_rate", rate=t.number(pilot.hourly_rate, 2))
     return text_reply(text)
+
+
+def report_title(t: Texts, pilot: Pilot) -> str:
+    """``Reparatur-Triage · Berger Hausgeräte``; without a name: the channel's."""
+    name = pilot.name or t("numbers.untitled", channel=pilot.channel_name or pilot.channel_id)
+    return f"{name} · {pilot.company}" if pilot.company else name
 
 
 def home_reply(t: Texts, snaps: Sequence[Snapshot], person: Person) -> Reply:

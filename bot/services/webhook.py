@@ -98,6 +98,8 @@ async def push_metric(
              "value": float(measured), "note": note.strip(), "source": "webhook",
              "idempotency_key": key, "recorded_at": at},
         )  # fmt: skip
+        if written:  # one value per metric and week: the latest recorded replaces the others
+            await repo.supersede_week(pilot.id, metric.id, week)
         await unit.commit()
     log.info("metric pushed url_pilot=%s pilot=%s metric=%s week=%s duplicate=%s", pilot_id,
              pilot.id, metric.id, week, not written)  # fmt: skip

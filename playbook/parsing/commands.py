@@ -146,7 +146,11 @@ class MetricAdd:
     baseline: Decimal
     target: Decimal | None
     lower_is_better: bool
-    kind: str | None = None  # time, errors, satisfaction, free (en/de words)
+    kind: str | None = None  # lead_time, effort, errors, satisfaction, free (en/de words)
+    per: str | None = None  # effort: case or week (en/de words)
+    volume: Decimal | None = None  # per-case effort: cases per week
+    scale: Decimal | None = None  # satisfaction: top of the scale
+    direction_given: bool = False  # lower/higher typed (else lower is assumed)
 
 
 @dataclass(frozen=True)
@@ -414,6 +418,17 @@ _KEY_ALIASES: dict[str, dict[str, str]] = {
         "zielwert": "target",
         "kind": "kind",
         "art": "kind",
+        "per": "per",
+        "pro": "per",
+        "je": "per",
+        "volume": "volume",
+        "cases": "volume",
+        "menge": "volume",
+        "anzahl": "volume",
+        "fälle": "volume",
+        "faelle": "volume",
+        "scale": "scale",
+        "skala": "scale",
     },
 }
 _KEY_ALIASES["process_edit"].update(_KEY_ALIASES["process_add"])
@@ -847,12 +862,13 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
         return split
     positional, keyed = split
     lower = True
+    direction = False
     words: list[str] = []
     for token in positional:
         if token.lower() in _LOWER:
-            lower = True
+            lower, direction = True, True
         elif token.lower() in _HIGHER:
-            lower = False
+            lower, direction = False, True
         else:
             words.append(token)
     if len(words) < 2 or "baseline" not in keyed:
@@ -863,11 +879,12 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
     if len(unit) > MAX_UNIT:
         return Problem("metric.unit_too_long", {"max": str(MAX_UNIT)})
     values: dict[str, Decimal] = {}
-    for key in ("baseline", "target"):
+    for key in ("baseline", "target", "volume", "scale"):
         if key in keyed:
             parsed = parse_number(keyed[key], language)
             if isinstance(parsed, Problem) or parsed < 0:
-                return Problem(f"metric.bad_{key}", {"value": keyed[key][:40]})
+                table = "metric" if key in ("baseline", "target") else "numbers"
+                return Problem(f"{table}.bad_{key}", {"value": keyed[key][:40]})
             values[key] = parsed
     return MetricAdd(
         name=name,
@@ -876,6 +893,10 @@ def _metric_add(rest: str, language: str) -> MetricAdd | Problem:
         target=values.get("target"),
         lower_is_better=lower,
         kind=keyed.get("kind"),
+        per=keyed.get("per"),
+        volume=values.get("volume"),
+        scale=values.get("scale"),
+        direction_given=direction,
     )
 
 
@@ -911,12 +932,16 @@ def _announce(rest: str, _language: str) -> Announce:
 
 
 def _settings(rest: str, _language: str) -> Settings | Problem:
+    """``settings key=value …``; a value with spaces in double quotes: ``name="Repair triage"``."""
+    split = _split_args(rest, {})
+    if isinstance(split, Problem):
+        return split
     values: dict[str, str] = {}
-    for token in rest.split(" ") if rest else []:
+    for token in split[0]:
         key, sep, value = token.partition("=")
-        if not sep or not value or not key:
+        if not sep or not value.strip() or not key:
             return Problem("settings.usage")
-        values[key.lower()] = value
+        values[key.lower()] = value.strip()
     if not values:
         return Problem("settings.usage")
     return Settings(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import subprocess
@@ -36,9 +37,15 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
                 "@olaf has ignored the last 2 nudges",
                 "fragile solutions",
                 "→ @clara [2027-03-22 09:00 CET]",
-                "→ @clara [2027-03-30 09:00 CEST]: Results · #ki-pilot",
-                "→ #ki-pilot [2027-03-30 09:30 CEST]: Results · #ki-pilot",
-                "repair time: 8 → 5.6 days, −30 %",
+                "(replaced 7.6 with 7.8 days: one value per week; the old one stays in the export)",
+                "Measured baseline: 8 days (mean of 3 weeks; your estimate: 8 days).",
+                'Marked "during the build": shown in the chart, the improvement counts from',
+                "(12 − 4.5) min × 60 cases per week = 7.5 h per week",
+                "7.5 h saved per week ≈ 345 h a year",
+                "345 h × 55 €/h ≈ 18,975 € a year",
+                "→ @clara [2027-03-30 09:00 CEST]: Repair triage · Berger Appliances",
+                "→ #ki-pilot [2027-03-30 09:30 CEST]: Repair triage · Berger Appliances",
+                "repair time: 8 → 5.6 days (−30 %)",
             ],
         ),
         (
@@ -49,9 +56,14 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
                 "@olaf hat die letzten 2 Erinnerungen ignoriert",
                 "fragile Lösungen",
                 "→ @clara [2027-03-22 09:00 CET]",
-                "→ @clara [2027-03-30 09:00 CEST]: Ergebnisse · #ki-pilot",
-                "→ #ki-pilot [2027-03-30 09:30 CEST]: Ergebnisse · #ki-pilot",
-                "Reparaturzeit: 8 → 5,6 Tage, −30 %",
+                "(7,6 durch 7,8 Tage ersetzt: ein Wert pro Woche; der alte bleibt im Export)",
+                "Gemessener Ausgangswert: 8 Tage (Mittel aus 3 Wochen; deine Schätzung: 8 Tage).",
+                "(12 − 4,5) min × 60 Fälle pro Woche = 7,5 Std. pro Woche",
+                "7,5 Std. pro Woche gespart ≈ 345 Std. im Jahr",
+                "345 Std. × 55 €/Std. ≈ 18.975 € im Jahr",
+                "→ @clara [2027-03-30 09:00 CEST]: Reparatur-Triage · Berger Hausgeräte",
+                "→ #ki-pilot [2027-03-30 09:30 CEST]: Reparatur-Triage · Berger Hausgeräte",
+                "Reparaturzeit: 8 → 5,6 Tage (−30 %)",
             ],
         ),
     ],
@@ -72,16 +84,29 @@ def test_demo_plays_the_whole_pilot(tmp_path: Path, lang: str, expected: list[st
     html = (out / "summary.html").read_text("utf-8")
     assert 'src="data:image/png;base64,' in html
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    assert summary["metrics"][0]["change_pct"] == pytest.approx(-30.0)
-    assert summary["hours_saved_per_week"] == pytest.approx(7.25)
-    assert summary["money_per_year"] == pytest.approx(7.25 * 46 * 55)
+    repair, triage = summary["metrics"]
+    assert repair["change_pct"] == pytest.approx(-30.0)
+    assert (repair["baseline_measured"], repair["baseline_weeks"]) == (8.0, [2, 3, 4])
+    assert repair["current_weeks"] == [11, 12] and repair["target_reached"] is True
+    assert (triage["kind"], triage["per"], triage["volume"]) == ("effort", "case", 60.0)
+    assert summary["hours_saved_per_week"] == pytest.approx(7.5)
+    assert summary["money_per_year"] == pytest.approx(7.5 * 46 * 55)
+    assert summary["announcement"]["state"] == "announced"
+    assert summary["announcement"]["at"].startswith("2027-03-30T07:30")
+    assert summary["pilot"]["name"] in ("Repair triage", "Reparatur-Triage")
     assert summary["roles"] == {"champion": "clara", "modeler": "olaf", "integrator": "ines"}
     assert len(summary["retrospective"]) == 4
     assert summary["next_workflow"] in ("Spare parts ordering", "Ersatzteile bestellen")
     rows = list(csv.DictReader((out / "checkins.csv").open(encoding="utf-8")))
     repair = [r for r in rows if r["metric"] in ("repair time", "Reparaturzeit")]
-    assert [r["week"] for r in repair] == ["9", "10", "11", "12"]
-    assert [float(r["value"]) for r in repair] == [7.4, 6.5, 5.7, 5.5]
+    measured = [r for r in repair if r["phase"] == "measure" and r["counts"] == "yes"]
+    assert [r["week"] for r in measured] == ["9", "10", "11", "12"]
+    assert [float(r["value"]) for r in measured] == [7.4, 6.5, 5.7, 5.5]
+    assert measured[0]["week_start"] == "2027-03-01"  # ISO dates
+    replaced = [r for r in repair if r["replaced_by"]]
+    assert [(r["week"], r["value"], r["counts"]) for r in replaced] == [("3", "7.6", "no")]
+    assert {r["reporter"] for r in repair} == {"olaf"}
+    assert [r["phase"] for r in repair if r["week"] == "8"] == ["build"]
 
 
 def test_scripted_console_keeps_its_clock(tmp_path: Path) -> None:
@@ -117,11 +142,16 @@ def test_export_json_and_csv(tmp_path: Path) -> None:
     assert as_json.returncode == 0, as_json.stderr
     assert '"name": "repair time"' in as_json.stdout
     as_csv = run("export", "--pilot", "1", "--format", "csv", env=env)
-    assert as_csv.stdout.splitlines()[0].startswith("pilot_id,week")
-    rows = as_csv.stdout.splitlines()
-    assert len(rows) == 10  # header + 2 metrics x 4 weeks + the demo's withdrawn check-in
-    withdrawn = [r for r in rows[1:] if not r.endswith(",,")]
-    assert len(withdrawn) == 1 and ",triage effort,h,70.0," in withdrawn[0]
+    assert as_csv.stdout.splitlines()[0].startswith("pilot_id,pilot,metric,kind,per,volume,week")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    # repair time: weeks 2, 3 (twice), 4, 8, 9-12; triage time: weeks 2-4, 9, 10 (twice), 11, 12
+    assert len(rows) == 17
+    withdrawn = [r for r in rows if r["withdrawn_at"]]
+    assert [(r["metric"], r["unit"], r["value"], r["counts"]) for r in withdrawn] == [
+        ("triage time", "min", "70.0", "no")
+    ]
+    assert all(r["pilot"] == "Repair triage" and r["kind"] in ("lead_time", "effort")
+               for r in rows)  # fmt: skip
     nowhere = run("report", "--pilot", "1", env={"DATABASE_URL": "sqlite:///./nowhere.db"},
                   cwd=tmp_path)  # fmt: skip
     assert nowhere.returncode == 1 and "no database at" in nowhere.stderr

@@ -174,8 +174,11 @@ async def test_status_shows_week_phase_roles_formula_tasks_workflow_metrics(
     )
     assert "Chosen workflow: Invoices" in lines
     assert "*Metrics vs baseline*" in lines
-    assert "• repair time: 8 → 6.5 days (−19 %, 1 check-in) · target 6 days" in lines
-    assert "• nps: baseline 30 points — no check-ins yet" in lines
+    assert (
+        "• repair time: baseline 8 days, estimate (1 week measured, 2 needed) · "
+        "target 6 days (not reached yet)" in lines
+    )
+    assert "• nps: baseline 30 points, estimate (not measured) · no check-ins yet" in lines
     assert "*Risks*" not in lines
 
 
@@ -381,9 +384,17 @@ async def test_process_pick_chooses_one_workflow(harness: Harness) -> None:
 async def test_metric_add_defines_success_metrics(harness: Harness) -> None:
     await cs.team(harness)
     out = await harness.say("olaf", 'metric add "repair time" days baseline=8 target=6 lower')
-    assert out == 'Metric "repair time" defined: baseline 8 days, lower is better. Target: 6 days.'
+    assert out.splitlines() == [
+        'Metric "repair time" defined: baseline 8 days, lower is better. Target: 6 days.',
+        "Taken as lead time (from its name and unit): reported as lead time per case, not as "
+        "hours saved. Another kind: remove it and add it with kind=…",
+        "Measure it in weeks 2–4, before anything is built: one check-in a week; two or more make "
+        "the measured baseline, the typed value stays as the estimate.",
+    ]
     out = await harness.say("clara", "metric add customer satisfaction points baseline=7.5 higher")
-    assert out == 'Metric "customer satisfaction" defined: baseline 7.5 points, higher is better.'
+    assert out.splitlines()[0] == (
+        'Metric "customer satisfaction" defined: baseline 7.5 points, higher is better.'
+    )
     stored = await cs.metrics(harness)
     assert [(m.name, m.unit, m.baseline, m.target, m.lower_is_better) for m in stored] == [
         ("repair time", "days", 8.0, 6.0, True),
@@ -411,8 +422,9 @@ async def test_metric_add_defines_success_metrics(harness: Harness) -> None:
         '"lots" is not a valid target: write a number such as 6 or 5.5.'
     )
     assert await harness.say("olaf", "metric add nps points") == (
-        "Usage: metric add NAME UNIT baseline=X [target=Y] [lower|higher], e.g. metric add "
-        '"repair time" days baseline=8 target=6 lower'
+        "Usage: metric add NAME UNIT baseline=X [target=Y] "
+        "[kind=lead_time|effort|errors|satisfaction] [per=case volume=N] [lower|higher], e.g. "
+        'metric add "repair time" days baseline=8 target=6 lower'
     )
     assert await cs.state(harness) == before
 
@@ -426,7 +438,9 @@ async def test_checkin_records_a_value_with_a_dot(harness: Harness) -> None:
     out = await harness.say("ines", "checkin repair time 6.5 days slow supplier")
     assert out == (
         "Recorded for week 1: repair time = 6.5 days.\n"
-        "repair time: 8 → 6.5 days (−19 %, 1 check-in) · target 6 days"
+        "Baseline measurement: 1 week so far, 2 make the measured baseline.\n"
+        "repair time: baseline 8 days, estimate (1 week measured, 2 needed) · target 6 days (not "
+        "reached yet)"
     )
     [row] = await cs.checkins(harness)
     ines = await cs.person_id(harness, "ines")
@@ -439,8 +453,13 @@ async def test_checkin_records_a_value_with_a_dot(harness: Harness) -> None:
     )
     # the German spelling is understood too, and German keywords work
     out = await harness.say("olaf", "meldung Repair Time 5,5")
-    assert out.splitlines()[0] == "Recorded for week 1: repair time = 5.5 days."
-    assert [c.value for c in await cs.checkins(harness)] == [6.5, 5.5]
+    assert out.splitlines()[0] == (
+        "Recorded for week 1: repair time = 5.5 days. (replaced 6.5 with 5.5 days: one value per "
+        "week; the old one stays in the export)"
+    )
+    # one value per week: the first stays stored, replaced by the second
+    first, second = await cs.checkins(harness)
+    assert (first.value, second.value) == (6.5, 5.5) and first.replaced_by == second.id
 
 
 async def test_checkin_rejects_a_word_and_stores_nothing(harness: Harness) -> None:
@@ -486,23 +505,25 @@ async def test_results_need_two_checkins(harness: Harness) -> None:
     await cs.team(harness)
     await harness.say("olaf", "process add Triage")
     await harness.say("olaf", "process pick 1")
-    not_enough = "Not enough data yet: a metric needs at least 2 check-ins."
+    not_enough = "Not enough data yet: the improvement needs values from at least 2 of weeks 9–12."
     out = await harness.say("zed", "results")
     assert out.splitlines()[:2] == ["*Results · #ki-pilot*", not_enough]
     await harness.say("olaf", 'metric add "repair time" days baseline=8 target=6')
     assert not_enough in await harness.say("zed", "results")
+    harness.clock.set(datetime(2027, 3, 2, 10, 0, tzinfo=BERLIN))  # week 9
     await harness.say("ines", "checkin repair time 6.5")
     assert not_enough in await harness.say("zed", "ergebnisse")
+    harness.clock.set(datetime(2027, 3, 9, 10, 0, tzinfo=BERLIN))  # week 10
     await harness.say("ines", "checkin repair time 5.5")
     out = await harness.say("zed", "results")
     lines = out.splitlines()
-    assert lines[1] == "repair time: 8 → 6 days, −25 %"
+    assert lines[1] == "repair time: 8 → 6 days (−25 %) · ✓ target 6 days reached"
+    assert lines[2] == (
+        "2 weekly values, weeks 9–10, reported by ines; after = mean of weeks 9–10; before = "
+        "estimate (not measured)"
+    )
     assert "Workflow: Triage" in lines
     assert "Champion: @clara" in lines
-    assert (
-        "• repair time: 8 → 6 days (−25 %, mean of the last two of 2 check-ins) · target 6 days "
-        "reached" in lines
-    )
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -570,7 +591,7 @@ async def test_settings_unknown_key_is_rejected(harness: Harness) -> None:
     await cs.team(harness)
     before = await cs.state(harness)
     out = await harness.say("clara", "settings foo=1")
-    assert out == 'Unknown setting "foo": use tz, day, time, lang, region or rate.'
+    assert out == 'Unknown setting "foo": use tz, day, time, lang, region, rate, name or company.'
     assert await cs.state(harness) == before
 
 
@@ -632,7 +653,7 @@ async def test_german_keywords_work_in_an_english_pilot(harness: Harness) -> Non
     assert out.startswith('Workflow 1 recorded: "Triage" (1 of at most 3).')
     assert (await harness.say("olaf", "prozess wählen 1")).startswith('Chosen: "Triage".')
     out = await harness.say("olaf", "kennzahl neu Reparaturzeit Tage basis=8 ziel=6 niedriger")
-    assert out == (
+    assert out.splitlines()[0] == (
         'Metric "Reparaturzeit" defined: baseline 8 Tage, lower is better. Target: 6 Tage.'
     )
     out = await harness.say("ines", "meldung Reparaturzeit 7 Tage")

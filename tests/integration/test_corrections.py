@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 from bot.export import export
 from storage.tables import Person
-from tests.conftest import Harness
+from tests.conftest import BERLIN, Harness
 from tests.integration import coach_support as cs
 
 h = cs.h  # the English- and the German-default harness
@@ -205,7 +206,7 @@ async def test_metric_remove_keeps_its_checkins_in_the_export(harness: Harness) 
         "its 2 check-ins stay in the export."
     )
     status = await h.say("zed", "status")
-    assert "repair time: 8 → 7 days" in status and "effort" not in status
+    assert "repair time: baseline 8 days" in status and "effort" not in status
     assert "effort" not in await h.say("zed", "results")
     assert [m.name for m in await cs.metrics(h)] == ["repair time"]  # also for forms and webhook
     out = await unchanged(h, "olaf", "checkin effort 8")
@@ -262,34 +263,38 @@ async def test_checkin_undo_withdraws_only_your_own_last_checkin(harness: Harnes
     h = harness
     await cs.team(h)
     await h.say("olaf", 'metric add "repair time" days baseline=8 target=6 lower')
+    h.clock.set(datetime(2027, 3, 2, 10, 0, tzinfo=BERLIN))  # week 9
     await h.say("olaf", "checkin repair time 7")
+    h.clock.set(datetime(2027, 3, 9, 10, 0, tzinfo=BERLIN))  # week 10
     await h.say("ines", "checkin repair time 6")
-    await h.say("olaf", "checkin repair time 50 typo")
+    await h.say("olaf", "checkin repair time 50 typo")  # replaces ines's 6: one value a week
     assert await h.say("olaf", "checkin undo") == (
-        "Withdrawn: your check-in repair time = 50 days (week 1). It no longer counts; it stays "
-        "in the export.\n"
-        "repair time: 8 → 6.5 days (−19 %, mean of the last two of 2 check-ins) · target 6 days"
+        "Withdrawn: your check-in repair time = 50 days (week 10). It no longer counts; it stays "
+        "in the export. The week-10 value is 6 days again.\n"
+        "repair time: 8 → 6.5 days, −19 % (mean of weeks 9–10; baseline estimate (not measured)) "
+        "· target 6 days (not reached yet)"
     )
     assert await h.say("olaf", "check-in undo") == (  # the one before, not ines's
-        "Withdrawn: your check-in repair time = 7 days (week 1). It no longer counts; it stays "
+        "Withdrawn: your check-in repair time = 7 days (week 9). It no longer counts; it stays "
         "in the export.\n"
-        "repair time: 8 → 6 days (−25 %, 1 check-in) · target 6 days reached"
+        "repair time: baseline 8 days, estimate (not measured) · week 10: 6 days, 1 more "
+        "measuring week needed · target 6 days (not reached yet)"
     )
     out = await unchanged(h, "olaf", "checkin undo")
     assert out == "You have no check-in in this pilot that could be withdrawn."
     assert await unchanged(h, "zed", "checkin undo") == out
-    assert "repair time: 8 → 6 days (−25 %, 1 check-in)" in await h.say("zed", "status")
+    assert "week 10: 6 days, 1 more measuring week needed" in await h.say("zed", "status")
     rows = await cs.checkins(h)
-    assert [(r.value, r.withdrawn_at is not None) for r in rows] == [
-        (7.0, True),
-        (6.0, False),
-        (50.0, True),
+    assert [(r.value, r.withdrawn_at is not None, r.replaced_by) for r in rows] == [
+        (7.0, True, None),
+        (6.0, False, None),
+        (50.0, True, None),
     ]
     exported = list(csv.DictReader(io.StringIO(await export(h.app.uow, h.clock, "csv", 1))))
-    assert [(r["value"], bool(r["withdrawn_at"])) for r in exported] == [
-        ("7.0", True),
-        ("6.0", False),
-        ("50.0", True),
+    assert [(r["value"], bool(r["withdrawn_at"]), r["counts"]) for r in exported] == [
+        ("7.0", True, "no"),
+        ("6.0", False, "yes"),
+        ("50.0", True, "no"),
     ]
 
 
@@ -300,7 +305,8 @@ async def test_meldung_zurueck(harness_de: Harness) -> None:
     await h.say("olaf", "meldung Reparaturzeit 6,5")
     assert await h.say("olaf", "meldung zurück") == (
         "Zurückgezogen: deine Meldung Reparaturzeit = 6,5 Tage (Woche 1). Sie zählt nicht mehr, "
-        "bleibt aber im Export.\nReparaturzeit: Ausgangswert 8 Tage — noch keine Meldungen"
+        "bleibt aber im Export.\nReparaturzeit: Ausgangswert 8 Tage, Schätzung (nicht gemessen) · "
+        "noch keine Meldungen · Ziel 6 Tage (noch nicht erreicht)"
     )
     out = await unchanged(h, "olaf", "meldung zurueck")
     assert out == "Du hast in diesem Piloten keine Meldung, die sich zurückziehen ließe."

@@ -98,7 +98,9 @@ async def test_help_for_one_command(harness: Harness) -> None:
     assert out.splitlines() == [
         "*checkin METRIC VALUE [note] — record a metric value, e.g. checkin repair time 6.5 days*",
         "Records this week's value of a metric: checkin repair time 6.5 days, optionally with a "
-        "note after the value. The current value is the mean of the last two check-ins.",
+        "note after the value. One value per week: a second check-in in the same week replaces "
+        'the first. Weeks 2–4 measure the baseline, weeks 5–8 are marked "during the build", '
+        "weeks 9–12 make the improvement (the mean of the last two).",
         "Who may: Champion, Integrator, Process modeler.",
     ]
     # either language's keyword, in the pilot's language

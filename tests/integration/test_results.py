@@ -4,6 +4,7 @@ metric push route on the real HTTP server, the HTML one-pager."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +16,12 @@ from bot.report import write_summary
 from bot.services.results import load_summary
 from bot.services.snapshot import load_snapshot
 from storage.tables import Checkin, Pilot
-from tests.conftest import Harness
+from tests.conftest import BERLIN, Harness
+
+
+def at_week(h: Harness, week: int) -> None:
+    """Tuesday 10:00 of pilot week ``week`` (the pilot starts Monday 4 January 2027)."""
+    h.clock.set(datetime(2027, 1, 5, 10, 0, tzinfo=BERLIN) + timedelta(weeks=week - 1))
 
 
 async def _measured_pilot(h: Harness) -> None:
@@ -35,17 +41,21 @@ async def _measured_pilot(h: Harness) -> None:
 async def test_results_show_not_enough_data_then_the_numbers(harness: Harness) -> None:
     h = harness
     await _measured_pilot(h)
-    await h.say("olaf", "checkin repair time 7")
+    await h.say("olaf", "checkin repair time 7")  # week 1: a baseline measurement
     out = await h.say("clara", "results")
-    assert "Not enough data yet" in out
-    assert "not enough data yet (1 check-in, at least 2 needed)" in out
-    await h.say("olaf", "checkin repair time 5")
+    assert "Not enough data yet: the improvement needs values from at least 2 of weeks 9–12." in out
+    assert "repair time: baseline 8 days, not enough data from weeks 9–12 yet" in out
+    at_week(h, 9)
+    await h.say("olaf", "checkin repair time 7")
     await h.say("olaf", "checkin effort 8")
+    at_week(h, 10)
+    await h.say("olaf", "checkin repair time 5")
     await h.say("olaf", "checkin effort 6")
     out = await h.say("ines", "results")
-    assert "repair time: 8 → 6 days, −25 %" in out
-    assert "Time saved: 5 hours per week, about 230 hours per year." in out
-    assert "about 12,650 € a year" in out
+    assert "repair time: 8 → 6 days (−25 %) · target 6 days reached" in out.replace("✓ ", "")
+    assert "(12 − 7) h per week = 5 h per week" in out
+    assert "5 h saved per week ≈ 230 h a year" in out
+    assert "230 h × 55 €/h ≈ 12,650 € a year" in out
     assert "Recommended next workflow: Parts (6 h per week)." in out
 
 
@@ -161,7 +171,8 @@ class _Links(HTMLParser):
 async def test_html_one_pager_is_self_contained(harness: Harness, tmp_path: Path) -> None:
     h = harness
     await _measured_pilot(h)
-    for value in ("7", "6", "5.5"):
+    for week, value in ((10, "7"), (11, "6"), (12, "5.5")):
+        at_week(h, week)
         await h.say("olaf", f"checkin repair time {value}")
     await h.say("olaf", "retro 1 Clear <rules> & good data")
     async with h.app.uow() as uow:
@@ -175,7 +186,8 @@ async def test_html_one_pager_is_self_contained(harness: Harness, tmp_path: Path
     assert "http://" not in html and "https://" not in html
     assert "Clear &lt;rules&gt; &amp; good data" in html  # escaped, not injected
     assert "@media print" in html
-    assert "repair time: 8 → 5.8 days, −28 %" in html
+    assert "8 → 5.8 days" in html and "−28 %" in html
+    assert "✓ target 6 days reached" in html
 
 
 async def test_checkin_takes_a_quoted_metric_name(harness_de: Harness) -> None:

@@ -74,7 +74,10 @@ async def test_old_url_and_token_reach_the_next_cycle(harness: Harness, server: 
         (2, 7.5, "webhook"),
         (2, 7.0, "webhook"),
     ]
-    assert "effort: 10 → 7.2 h" in await h.say("olaf", "status")
+    # one value per metric and week: the latest push replaces the earlier ones of that week
+    assert [r.replaced_by for r in rows] == [rows[1].id, rows[2].id, None]
+    status = await h.say("olaf", "status")
+    assert "effort: baseline 10 h, estimate (1 week measured, 2 needed)" in status
     assert [c.pilot_id for c in await cs.checkins(h, channel="other")] == [3]
 
 

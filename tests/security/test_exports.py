@@ -54,7 +54,7 @@ async def test_formulas_in_notes_and_names_stay_text_in_every_csv(
         assert {(r["metric"], r["unit"]) for r in table} == {("repair time", "days"),
                                                              ("'=cmd", "'@u")}  # fmt: skip
         for r in table:  # numbers stay numbers: nothing prefixed, a spreadsheet sums them
-            assert float(r["value"]) >= 0 and float(r["baseline"]) > 0
+            assert float(r["value"]) >= 0 and float(r["baseline_estimate"]) > 0
             assert int(r["pilot_id"]) == 1 and int(r["week"]) == 1
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
                        for r in table for cell in r.values())  # fmt: skip

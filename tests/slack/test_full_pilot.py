@@ -125,7 +125,7 @@ async def test_a_full_pilot_runs_through_slack_alone(world_on_each_db: SlackWorl
     # results preview and the week-13 summary to the champion
     await w.command(CLARA, "results")
     results = last_response(w)
-    assert "repair time: 8 → 6 days, −25 %" in results["text"]
+    assert "repair time: 8 → 6 days (−25 %)" in results["text"]
     assert results["blocks"][0]["type"] == "header"
     await w.advance_to(week(13))
     await w.advance_to(week(13) + timedelta(days=1))  # Easter Monday is a holiday

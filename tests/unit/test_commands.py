@@ -363,6 +363,7 @@ def test_metric_add_en_quoted_name_target_lower() -> None:
         baseline=Decimal(8),
         target=Decimal(6),
         lower_is_better=True,
+        direction_given=True,
     )
 
 
@@ -374,6 +375,7 @@ def test_metric_add_de_smart_quoted_name() -> None:
         baseline=Decimal(8),
         target=Decimal("6.5"),
         lower_is_better=True,
+        direction_given=True,
     )
 
 
@@ -385,6 +387,7 @@ def test_metric_add_en_curly_quotes() -> None:
         baseline=Decimal(60),
         target=Decimal(80),
         lower_is_better=False,
+        direction_given=True,
     )
 
 
