@@ -1,18 +1,24 @@
 """The periodic job: plan what is due, then deliver it. APScheduler runs ``tick`` in ``serve``;
-the console runs the same ``tick`` when its simulated clock moves."""
+the console runs the same ``tick`` when its simulated clock moves.
+
+The scheduler has units of work of its own (``serve`` gives it a separate engine and pool), so
+commands pouring in never take the connections the fan-out needs. Planning runs one chunk of
+due pilots per transaction: on SQLite each chunk holds the writer briefly and commands go in
+between; on PostgreSQL a chunk plans only the pilots whose lock it gets without waiting."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import observability
 from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
-from bot.jobs.planner import Planner, next_slot_after
+from bot.jobs.planner import CHUNK, Planner, cycle_collection_paused, next_slot_after
 from bot.services.privacy import expire_free_text
+from storage.locks import lock_key
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
@@ -28,18 +34,40 @@ class NudgeScheduler:
         dispatcher: Dispatcher,
         clock: Clock,
         retention_days: int = 0,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.uow = uow
         self.dispatcher = dispatcher
         self.clock = clock
         self.retention_days = retention_days
+        self.tick_seconds = tick_seconds
         self._aps: AsyncIOScheduler | None = None
         self._expired_at: datetime | None = None
 
     async def plan(self) -> int:
-        async with self.uow() as uow:
-            added = await Planner(uow.repo).plan(self.clock.now())
-            await uow.commit()
+        """Plan the due pilots, one chunk per transaction; returns the rows written."""
+        now = self.clock.now()
+        async with self.uow.read() as uow:
+            due = await uow.repo.due_pilot_ids(now)
+        added = 0
+        planner: Planner | None = None  # one per tick: pilots in the same state share texts
+        with cycle_collection_paused():
+            for start in range(0, len(due), CHUNK):
+                async with self.uow() as uow:
+                    pilots = await uow.repo.due_pilots(now, due[start : start + CHUNK])
+                    if planner is None:
+                        planner = Planner(uow.repo)
+                    planner.repo = uow.repo
+                    workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
+                    keys = {
+                        lock_key(w.platform, w.external_id, p.channel_id): p.id
+                        for p in pilots
+                        if (w := workspaces.get(p.workspace_id)) is not None
+                    }
+                    held = await uow.try_lock_keys(list(keys))
+                    locked = {keys[k] for k in held if keys[k] is not None}
+                    added += await planner.plan_chunk(pilots, now, {i for i in locked if i})
+                    await uow.commit()
         observability.ENQUEUED.inc(added)
         return added
 
@@ -72,14 +100,11 @@ class NudgeScheduler:
 
     async def next_due_after(self, now: datetime) -> datetime | None:
         """The earliest moment after ``now`` at which a tick could have work."""
-        async with self.uow() as uow:
-            times = []
-            for pilot in await uow.repo.open_pilots():
-                slot = next_slot_after(pilot, now)
-                if slot is not None:
-                    times.append(slot)
-            retry = [m.next_attempt_at for m in await uow.repo.outbox() if m.status == "pending"]
-            times.extend(t for t in retry if t > now)
+        async with self.uow.read() as uow:
+            later, unknown = await uow.repo.next_due_moment(now)
+            retry = await uow.repo.next_retry_after(now)
+        times = [t for t in (later, retry) if t is not None]
+        times.extend(t for p in unknown if (t := next_slot_after(p, now)) is not None)
         return min(times) if times else None
 
     async def run_until(self, clock: SimulatedClock, target: datetime) -> None:
@@ -95,8 +120,10 @@ class NudgeScheduler:
 
     def start(self) -> None:
         self._aps = AsyncIOScheduler(timezone="UTC")
-        self._aps.add_job(self._safe_tick, "interval", seconds=TICK_SECONDS, id="tick",
-                          max_instances=1, coalesce=True)  # fmt: skip
+        # The first tick at once: a restarted process delivers what came due meanwhile.
+        self._aps.add_job(self._safe_tick, "interval", seconds=self.tick_seconds, id="tick",
+                          max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(UTC))  # fmt: skip
         self._aps.start()
 
     async def _safe_tick(self) -> None:

@@ -96,6 +96,8 @@ class Coach:
             if person.unreachable_since is not None:  # they wrote to us: reachable again
                 person.unreachable_since = None
                 repo.session.add(person)
+                assert person.id is not None
+                await repo.replan_person(person.id)  # their nudges resume in every pilot
             pilot = await self._locked_pilot(uow, workspace.id, inbound, person)
             t = texts(pilot.language if pilot else self.defaults.language)
             seen.language = t.language
@@ -134,6 +136,12 @@ class Coach:
             assert ws.id is not None
             person = await uow.repo.person(ws.id, user.id, user.name)
             assert person.id is not None
+            # Under each pilot's lock (in one order: no two homes wait for each other), so no
+            # command is halfway through one of them while it is read.
+            for channel in sorted(
+                {p.channel_id for p in await uow.repo.pilots_of_person(person.id)}
+            ):
+                await uow.lock(platform, workspace, channel, changes=False)
             pilots = await uow.repo.pilots_of_person(person.id)
             snaps = [await load_snapshot(uow.repo, p, now) for p in pilots]
             await uow.commit()
