@@ -82,7 +82,7 @@ def private_target(ref: ConversationRef, reply: Reply) -> ConversationRef:
         return ref
     if not ref.user:
         raise DeliveryError("private reply addressed to a channel", permanent=True)
-    return replace(ref, channel=None, extra={})
+    return replace(ref, channel=None, extra={k: v for k, v in ref.extra.items() if k == "dm"})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:

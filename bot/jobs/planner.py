@@ -278,9 +278,12 @@ def _metrics_owned(snap: Snapshot, person: Person) -> tuple[str, ...]:
 
 
 def _person_ref(workspace: Workspace, person: Person) -> ConversationRef:
+    # A Slack DM channel found before goes with the message: one API call per nudge.
+    extra = {"dm": person.dm_channel} if person.dm_channel else {}
     return ConversationRef(
-        platform=workspace.platform, workspace=workspace.external_id, user=person.external_id
-    )
+        platform=workspace.platform, workspace=workspace.external_id, user=person.external_id,
+        extra=extra,
+    )  # fmt: skip
 
 
 def next_slot_after(pilot: Pilot, now: datetime) -> datetime | None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bot import observability
 from bot.catalog import texts
 from bot.clock import Clock
+from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.services import corrections, cycle, handlers, views
@@ -54,10 +55,17 @@ class _Seen:
 
 
 class Coach:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, defaults: PilotDefaults) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        defaults: PilotDefaults,
+        gate: Gate | None = None,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.defaults = defaults
+        self.gate = gate or Gate(32)  # the process's in-flight bound, shared by the adapters
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         started = time.perf_counter()
