@@ -13,6 +13,7 @@ NULL, "plan again at the next tick". A tick with nothing due reads no pilot.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,8 +32,10 @@ from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = coaching.SUMMARY_WEEK
 # Pilots per transaction: on SQLite the chunk holds the one writer, so a command waits at most
-# one chunk's planning (a few hundred milliseconds) for it.
-CHUNK = 500
+# one chunk's planning (tens of milliseconds) for it; every YIELD_EVERY pilots the planner lets
+# the event loop acknowledge what came in meanwhile.
+CHUNK = 100
+YIELD_EVERY = 20
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # next_due_at of a pilot past its summary week
 _BUDGETED = ("weekly", "still")  # one of them per person and week
 
@@ -104,8 +107,10 @@ class Planner:
                 if s.week == SUMMARY_WEEK
             }
             self._rows = []
-            for snap in snaps:
+            for n, snap in enumerate(snaps, start=1):
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
             added += await self.repo.enqueue_many(self._rows)
             self._rows = []
         await self.repo.set_next_due(

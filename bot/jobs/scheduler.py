@@ -8,6 +8,8 @@ between; on PostgreSQL a chunk plans only the pilots whose lock it gets without 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +27,7 @@ log = logging.getLogger("pilot_coach.scheduler")
 
 TICK_SECONDS = 30
 MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
+PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new rows this often
 
 
 class NudgeScheduler:
@@ -87,12 +90,26 @@ class NudgeScheduler:
         return touched
 
     async def tick(self) -> int:
-        """Plan and dispatch until nothing new is due; returns messages delivered."""
+        """Plan and dispatch until nothing new is due; returns messages delivered.
+
+        Delivery starts with the first planned chunk: a Monday takes about as long as the
+        longer of planning and sending, not both in a row."""
         await self.expire()
         delivered = 0
         for _ in range(MAX_PASSES):
-            added = await self.plan()
-            sent = await self.dispatcher.dispatch()
+            planning = asyncio.create_task(self.plan())
+            sent = 0
+            try:
+                while not planning.done():
+                    sent += await self.dispatcher.dispatch()
+                    await asyncio.wait({planning}, timeout=PIPELINE_WAIT)
+                sent += await self.dispatcher.dispatch()  # the last chunk's rows
+            finally:
+                if not planning.done():
+                    planning.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await planning
+            added = planning.result()
             delivered += sent
             if not added and not sent:
                 break
