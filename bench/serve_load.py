@@ -61,6 +61,7 @@ BUSY_WORDS = ("try again in a minute", "in einer Minute")
 def _fake_api(port_queue: Any) -> None:
     posts: list[float] = []
     answers: dict[str, float] = {}
+    failed: list[str] = []  # answers that say "something went wrong"
     counts: dict[str, int] = {}
 
     async def api(request: web.Request) -> web.Response:
@@ -86,14 +87,17 @@ def _fake_api(port_queue: Any) -> None:
         return web.json_response({"ok": True})
 
     async def response(request: web.Request) -> web.Response:
-        await request.read()
+        body = await request.json()
         answers.setdefault(request.match_info["name"], time.time())
+        if "went wrong" in str(body.get("text", "")):
+            failed.append(request.match_info["name"])
         return web.Response(text="ok")
 
     async def stats(_request: web.Request) -> web.Response:
         first, last = (min(posts), max(posts)) if posts else (None, None)
         return web.json_response({"posts": len(posts), "first_post": first, "last_post": last,
-                                  "answers": answers, "counts": counts})  # fmt: skip
+                                  "answers": answers, "counts": counts,
+                                  "failed": failed})  # fmt: skip
 
     async def main() -> None:
         app = web.Application()
@@ -161,6 +165,10 @@ def seed(url: str, pilots: int) -> int:
             [{"pilot_id": i + 1, "role": roles[r], "person_id": 3 * i + r + 1,
               "assigned_at": now - timedelta(days=1)} for i in range(pilots) for r in range(3)],
         )  # fmt: skip
+        if engine.dialect.name == "postgresql":  # the ids were given: move the sequences on
+            for name in ("workspaces", "pilots", "people", "role_assignments"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                  f"(SELECT max(id) FROM {name}))"))  # fmt: skip
     engine.dispose()
     return week
 
@@ -358,10 +366,12 @@ async def run(
         acked = [r["ack_ms"] for r in sent.values() if r.get("status") == 200]
         busy = [n for n, r in sent.items() if r["busy"]]
         answered = [n for n in sent if n in answers]
+        failed = [n for n in answered if n in set(stats["failed"])]
         waits = [(answers[n] - sent[n]["at"]) * 1000 for n in answered]
         result[phase] = {
             "sent": len(sent), "acked_200": len(acked), "answered": len(answered),
             "answered_busy": len(busy), "silent": len(sent) - len(answered) - len(busy),
+            "answered_went_wrong": len(failed),
             "ack_p50_ms": pct(acked, 50), "ack_p99_ms": pct(acked, 99),
             "answer_p50_ms": pct(waits, 50), "answer_p99_ms": pct(waits, 99),
         }  # fmt: skip

@@ -41,7 +41,8 @@ def free_port() -> int:
 
 
 def seed(url: str) -> None:
-    """PILOTS pilots in one workspace, three owners each, due now (week 1's slot passed)."""
+    """PILOTS pilots, each in a workspace of its own (Slack's rate limit is per workspace),
+    three owners each, due now (week 1's slot passed)."""
     engine = create_engine(sync_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -54,63 +55,59 @@ def seed(url: str) -> None:
                   language="en", nudge_weekday=0, nudge_time="00:05", created_at=now)  # fmt: skip
     while calendar.weekly_slot(start, 1, schedule_of(probe)) > now:  # a holiday moved it
         start -= timedelta(days=7)
+    # fmt: off
+    rows = {
+        Workspace: [
+            {"id": i + 1, "platform": "slack", "external_id": f"T{i:05d}", "name": "example"}
+            for i in range(PILOTS)
+        ],
+        Pilot: [
+            {
+                "id": i + 1,
+                "workspace_id": i + 1,
+                "channel_id": f"C{i:07d}",
+                "channel_name": "ki",
+                "cycle": 1,
+                "start_date": start,
+                "timezone": "Europe/Berlin",
+                "language": "en",
+                "nudge_weekday": 0,
+                "nudge_time": "00:05",
+                "region": "DE",
+                "status": "open",
+                "created_at": now,
+            }
+            for i in range(PILOTS)
+        ],
+        Person: [
+            {
+                "id": 3 * i + r + 1,
+                "workspace_id": i + 1,
+                "external_id": f"U{i:06d}{r}",
+                "display_name": f"P{i}{r}",
+            }
+            for i in range(PILOTS)
+            for r in range(3)
+        ],
+        RoleAssignment: [
+            {
+                "pilot_id": i + 1,
+                "role": ("champion", "modeler", "integrator")[r],
+                "person_id": 3 * i + r + 1,
+                "assigned_at": now - timedelta(days=1),
+            }
+            for i in range(PILOTS)
+            for r in range(3)
+        ],
+    }
     engine = create_engine(sync_url(url))
     with engine.begin() as conn:
-        conn.execute(
-            Workspace.__table__.insert(),
-            [  # type: ignore[attr-defined]
-                {"id": 1, "platform": "slack", "external_id": "T0001", "name": "example"}
-            ],
-        )
-        conn.execute(
-            Pilot.__table__.insert(),
-            [  # type: ignore[attr-defined]
-                {
-                    "id": i + 1,
-                    "workspace_id": 1,
-                    "channel_id": f"C{i:07d}",
-                    "channel_name": "ki",
-                    "cycle": 1,
-                    "start_date": start,
-                    "timezone": "Europe/Berlin",
-                    "language": "en",
-                    "nudge_weekday": 0,
-                    "nudge_time": "00:05",
-                    "region": "DE",
-                    "status": "open",
-                    "created_at": now,
-                }
-                for i in range(PILOTS)
-            ],
-        )
-        conn.execute(
-            Person.__table__.insert(),
-            [  # type: ignore[attr-defined]
-                {
-                    "id": 3 * i + r + 1,
-                    "workspace_id": 1,
-                    "external_id": f"U{i:06d}{r}",
-                    "display_name": f"P{i}{r}",
-                }
-                for i in range(PILOTS)
-                for r in range(3)
-            ],
-        )
-        roles = ("champion", "modeler", "integrator")
-        conn.execute(
-            RoleAssignment.__table__.insert(),
-            [  # type: ignore[attr-defined]
-                {
-                    "pilot_id": i + 1,
-                    "role": roles[r],
-                    "person_id": 3 * i + r + 1,
-                    "assigned_at": now - timedelta(days=1),
-                }
-                for i in range(PILOTS)
-                for r in range(3)
-            ],
-        )
-    engine.dispose()  # fmt: skip
+        for table, values in rows.items():
+            conn.execute(table.__table__.insert(), values)  # type: ignore[attr-defined]
+        for name in ("workspaces", "pilots", "people", "role_assignments"):  # ids given above
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                              f"(SELECT max(id) FROM {name}))"))  # fmt: skip
+    engine.dispose()
 
 
 def outbox(url: str) -> tuple[int, int, int]:
@@ -179,6 +176,8 @@ async def test_three_serve_processes_deliver_each_nudge_once_and_answer_every_co
     assert len(fake.of("chat.postMessage")) == written
     answers = Counter(c.args["_name"] for c in fake.of("response_url") if c.ok)
     assert answers == dict.fromkeys(names, 1)  # every command answered, once
+    said = [c.args["text"] for c in fake.of("response_url")]
+    assert all("Pilot Coach" in t for t in said), said[:2]  # help, not "went wrong"
     assert '"ERROR"' not in logs, logs[-2000:]
 
 
@@ -205,7 +204,7 @@ async def _healthy(session: aiohttp.ClientSession, base: str) -> None:
 async def _command(session: aiohttp.ClientSession, fake: FakeSlack, port: int, n: int) -> str:
     name = f"command-{n}"
     form = fixture("slash_command")
-    form.update(team_id="T0001", channel_id=f"C{n % 7:07d}", user_id="UASKER01",
+    form.update(team_id="T00000", channel_id=f"C{n % 7:07d}", user_id="UASKER01",
                 user_name="asker", text="help", channel_name="ki",
                 response_url=fake.response_url(name), trigger_id=f"{n}.1.{n:032x}")  # fmt: skip
     body = urlencode(form)
