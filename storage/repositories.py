@@ -15,7 +15,18 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Text, and_, bindparam, cast, func, or_, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    or_,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -588,6 +599,14 @@ class Repository:
             update(OutboxMessage)
             .where(col(OutboxMessage.id) == outbox_id)
             .values(status=status, last_error=error, next_attempt_at=next_attempt_at)
+        )
+
+    async def purge_replies(self, before: datetime) -> None:
+        """Delete command answers kept for a retry (``kind = "reply"``) due before ``before``."""
+        await self.session.exec(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.kind) == "reply", col(OutboxMessage.due_at) < before
+            )
         )
 
     async def mark_unreachable(self, person_id: int, now: datetime) -> bool:

@@ -27,6 +27,7 @@ log = logging.getLogger("pilot_coach.scheduler")
 
 TICK_SECONDS = 30
 MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
+REPLY_KEEP = timedelta(days=1)  # a retried answer (outbox kind "reply") is kept this long
 PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new rows this often
 
 
@@ -75,14 +76,17 @@ class NudgeScheduler:
         return added
 
     async def expire(self) -> int:
-        """Blank closed pilots' free text past the retention period (at most hourly)."""
+        """At most hourly: drop command answers kept for a retry once a day old (they quote
+        what one person was told), and blank closed pilots' free text past the retention
+        period. Returns the pilots whose free text was removed."""
         now = self.clock.now()
-        if self.retention_days <= 0 or (
-            self._expired_at is not None and now - self._expired_at < timedelta(hours=1)
-        ):
+        if self._expired_at is not None and now - self._expired_at < timedelta(hours=1):
             return 0
         async with self.uow() as uow:
-            touched = await expire_free_text(uow.repo, now, self.retention_days)
+            await uow.repo.purge_replies(now - REPLY_KEEP)
+            touched = 0
+            if self.retention_days > 0:
+                touched = await expire_free_text(uow.repo, now, self.retention_days)
             await uow.commit()
         self._expired_at = now
         if touched:

@@ -88,6 +88,9 @@ async def test_a_response_url_500_is_logged_and_retried_from_the_outbox(
     assert retried[1].args["text"] == retried[0].args["text"]  # the same answer
     assert retried[1].args["response_type"] == "ephemeral" or retried[1].args["response_type"]
     assert [r.status for r in await rows(world, OutboxMessage) if r.kind == "reply"] == ["sent"]
+    world.clock.set(world.clock.now() + timedelta(days=2))  # what one person was told: a day
+    await world.app.scheduler.tick()
+    assert [r for r in await rows(world, OutboxMessage) if r.kind == "reply"] == []
 
 
 async def test_a_failed_post_ephemeral_is_retried_from_the_outbox(world: SlackWorld) -> None:
