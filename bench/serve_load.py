@@ -141,6 +141,8 @@ def seed(url: str, pilots: int) -> int:
     now = datetime.now(UTC)
     start, week = _start_date(now)
     engine = create_engine(sync_url(url))
+    if not pilots:
+        return week
     with engine.begin() as conn:
         conn.execute(
             Workspace.__table__.insert(),  # type: ignore[attr-defined]

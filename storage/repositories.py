@@ -25,6 +25,7 @@ from sqlalchemy import (
     delete,
     func,
     or_,
+    union_all,
     update,
 )
 from sqlalchemy import select as sa_select
@@ -165,10 +166,14 @@ class Repository:
     async def due_pilot_ids(self, now: datetime) -> list[int]:
         """Open pilots the planner has to look at: ``next_due_at`` passed or unknown (NULL).
         An index range scan: a tick with nothing due reads no pilot."""
-        rows = await self.session.exec(
-            select(Pilot.id).where(self._due(now)).order_by(col(Pilot.id))
+        # Two index ranges (unknown, passed), not one OR: SQLite would scan all open pilots.
+        table = Pilot.__table__  # type: ignore[attr-defined]
+        base = sa_select(table.c.id).where(table.c.status == "open")
+        due = union_all(
+            base.where(table.c.next_due_at.is_(None)), base.where(table.c.next_due_at <= now)
         )
-        return [i for i in rows if i is not None]
+        connection = await self.session.connection()
+        return sorted(row[0] for row in await connection.execute(due))
 
     async def due_pilots(self, now: datetime, ids: Sequence[int] | None = None) -> Sequence[Pilot]:
         """The due pilots (of ``ids``), read again: settings may have changed since."""
