@@ -89,13 +89,18 @@ class Planner:
         return added
 
     async def plan_chunk(
-        self, pilots: Sequence[Pilot], now: datetime, locked: set[int] | None = None
+        self,
+        pilots: Sequence[Pilot],
+        now: datetime,
+        locked: set[int] | None = None,
+        workspaces: dict[int, Workspace] | None = None,
     ) -> int:
         """Plan these (due) pilots and move each one's ``next_due_at`` on; ``locked``: the ids
         of those this transaction holds (the others are left due, for the next tick)."""
         if locked is not None:
             pilots = [p for p in pilots if p.id in locked]
-        workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
+        if workspaces is None:
+            workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
         added = 0
         chunk = [p for p in pilots if _slot_passed(p, now)]
         if chunk:

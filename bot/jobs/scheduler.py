@@ -69,8 +69,8 @@ class NudgeScheduler:
                         if (w := workspaces.get(p.workspace_id)) is not None
                     }
                     held = await uow.try_lock_keys(list(keys))
-                    locked = {keys[k] for k in held if keys[k] is not None}
-                    added += await planner.plan_chunk(pilots, now, {i for i in locked if i})
+                    locked = {i for k in held if (i := keys[k]) is not None}
+                    added += await planner.plan_chunk(pilots, now, locked, workspaces)
                     await uow.commit()
         observability.ENQUEUED.inc(added)
         return added
@@ -104,10 +104,11 @@ class NudgeScheduler:
             planning = asyncio.create_task(self.plan())
             sent = 0
             try:
-                while not planning.done():
+                await asyncio.wait({planning}, timeout=PIPELINE_WAIT)
+                while not planning.done():  # a long plan: send what its first chunks wrote
                     sent += await self.dispatcher.dispatch()
                     await asyncio.wait({planning}, timeout=PIPELINE_WAIT)
-                sent += await self.dispatcher.dispatch()  # the last chunk's rows
+                sent += await self.dispatcher.dispatch()  # the (last chunk's) rows
             finally:
                 if not planning.done():
                     planning.cancel()
