@@ -3,13 +3,14 @@
 FROM python:3.12-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+RUN python -m venv /venv && /venv/bin/pip install --require-hashes -r requirements.lock
 COPY bot ./bot
 COPY adapters ./adapters
 COPY playbook ./playbook
 COPY storage ./storage
 COPY migrations ./migrations
-RUN python -m venv /venv && /venv/bin/pip install .
+RUN /venv/bin/pip install --no-deps .
 
 FROM python:3.12-slim
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin coach

@@ -1,22 +1,35 @@
 # Pilot Coach: every target creates .venv itself; `make test` is what CI runs.
+# Installs come from the lock files (exact versions, with hashes); pyproject.toml keeps the
+# floors. `make lock` refreshes both lock files from pyproject.toml (with uv, from PyPI).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet
 
-.PHONY: demo test check lint typecheck install dev clean
+.PHONY: demo test check lint typecheck install dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(UV_COMPILE) --upgrade -o $(LOCK)
+	$(UV_COMPILE) --upgrade --extra dev -o $(DEV_LOCK)
 
 install: $(VENV)/.installed
 dev: $(STAMP)

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import configure_mappers
 
 from bot.clock import Clock, SimulatedClock, SystemClock
+from bot.inflight import Gate
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.scheduler import NudgeScheduler
 from bot.ports import ChatAdapter
 from bot.services.coach import Coach, PilotDefaults
 from bot.settings import Settings
-from storage.db import make_engine
+from storage.db import is_in_memory, make_engine
 from storage.repositories import UnitOfWorkFactory
 
 
@@ -30,6 +31,7 @@ class App:
     dispatcher: Dispatcher
     scheduler: NudgeScheduler
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+    scheduler_engine: AsyncEngine | None = None  # the scheduler's own pool (``serve``)
 
     async def channel_setup(
         self, platform: str, workspace: str, channel: str
@@ -55,6 +57,8 @@ class App:
         for adapter in self.adapters.values():
             await adapter.stop()
         await self.engine.dispose()
+        if self.scheduler_engine is not None:
+            await self.scheduler_engine.dispose()
 
 
 def defaults_from(settings: Settings) -> PilotDefaults:
@@ -73,15 +77,26 @@ def build_app(
     adapters: Mapping[str, ChatAdapter] | None = None,
     engine: AsyncEngine | None = None,
 ) -> App:
-    engine = engine or make_engine(settings.database_url)
+    scheduler_engine: AsyncEngine | None = None
+    if engine is None:
+        # Commands: a pool as large as the in-flight bound (PostgreSQL runs them in parallel);
+        # the scheduler: its own small pool, so a flood of commands cannot starve the fan-out.
+        inflight = settings.pilot_max_inflight
+        engine = make_engine(settings.database_url, pool_size=min(inflight, 10),
+                             max_overflow=max(inflight - 10, 0))  # fmt: skip
+        if not is_in_memory(settings.database_url):
+            scheduler_engine = make_engine(settings.database_url, pool_size=3, max_overflow=2)
     configure_mappers()  # at start-up, not inside the first query (a Monday's first plan)
     uow = UnitOfWorkFactory(engine)
+    jobs = uow.on(scheduler_engine) if scheduler_engine is not None else uow
     clock = clock or SystemClock()
-    coach = Coach(uow, clock, defaults_from(settings))
+    coach = Coach(uow, clock, defaults_from(settings), Gate(settings.pilot_max_inflight))
     chosen = (
         dict(adapters) if adapters is not None else platform_adapters(settings, coach, uow, clock)
     )
-    dispatcher = Dispatcher(uow, chosen, clock)
+    dispatcher = Dispatcher(jobs, chosen, clock)
+    scheduler = NudgeScheduler(jobs, dispatcher, clock, settings.pilot_retention_days,
+                               settings.pilot_tick_seconds)  # fmt: skip
     return App(
         settings=settings,
         engine=engine,
@@ -89,8 +104,9 @@ def build_app(
         clock=clock,
         coach=coach,
         dispatcher=dispatcher,
-        scheduler=NudgeScheduler(uow, dispatcher, clock, settings.pilot_retention_days),
+        scheduler=scheduler,
         adapters=chosen,
+        scheduler_engine=scheduler_engine,
     )
 
 

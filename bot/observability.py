@@ -24,6 +24,12 @@ FAILED = Counter(
 OUTBOX_AGE = Gauge(
     "pilot_coach_outbox_oldest_due_seconds", "Age of the oldest due but unsent outbox row"
 )
+INFLIGHT = Gauge("pilot_coach_inflight", "Commands accepted and not yet answered")
+BUSY = Counter("pilot_coach_busy_total", "Commands answered busy (the in-flight bound was reached)")
+REPLIES_QUEUED = Counter(
+    "pilot_coach_replies_queued_total", "Answers that failed to send and went to the outbox",
+    ["platform"],
+)  # fmt: skip
 HTTP_LATENCY = Histogram(
     "pilot_coach_http_request_seconds", "HTTP request latency", ["route", "method", "status"]
 )

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     pilot_allow_unauthenticated_teams: bool = False  # retired: warns, opens nothing
     pilot_secret_key: str = ""  # Fernet key: encrypts platform tokens at rest
     pilot_retention_days: int = Field(default=0, ge=0)  # 0: keep closed pilots' free text
+    # Commands one process works on at once; beyond it the acknowledgement answers "busy".
+    pilot_max_inflight: int = Field(default=32, ge=1, le=10_000)
+    pilot_tick_seconds: float = Field(default=30.0, ge=0.05, le=3600)  # the scheduler's period
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 

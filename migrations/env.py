@@ -37,7 +37,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
-    engine = create_engine(url, poolclass=NullPool)
+    # hide_parameters: a failing statement's error must not quote what people typed
+    engine = create_engine(url, poolclass=NullPool, hide_parameters=True)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

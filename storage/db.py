@@ -52,7 +52,17 @@ def is_sqlite(url: str) -> bool:
     return sync_url(url).get_backend_name() == "sqlite"
 
 
+#: Execution option of a connection whose transactions write: on SQLite they begin with
+#: ``BEGIN IMMEDIATE`` (the unit of work holds the process's writer lock meanwhile).
+WRITES = "pilot_coach_writes"
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # The driver's own transaction handling off: SQLAlchemy emits BEGIN (``_sqlite_begin``),
+    # so a writing transaction can take SQLite's write lock first (BEGIN IMMEDIATE) instead of
+    # upgrading a read snapshot, which WAL refuses with "database is locked" when another
+    # commit came in between.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -62,17 +72,36 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
+def _sqlite_begin(connection: Connection) -> None:
+    writes = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def is_in_memory(url: str) -> bool:
+    parsed = sync_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+    """The async engine of ``url``. ``serve`` makes two: one for commands, one (smaller) for
+    the scheduler, so a flood of commands never starves the fan-out of connections."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         # Pooled connections: opening one (and its PRAGMAs) per transaction costs more than
         # the transaction itself on the dispatcher's hot path.
         in_memory = target.database in (None, "", ":memory:")
-        pooling = {} if in_memory else {"pool_size": 5, "max_overflow": 10}
+        pooling = {} if in_memory else {"pool_size": pool_size, "max_overflow": max_overflow}
         engine = create_async_engine(target, hide_parameters=True, **pooling)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(target, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(
+        target,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
 
 
 def _alembic_config(url: str) -> Config:

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Text, bindparam, cast, func, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.locks import ConversationLocks, WriterLock
+from storage.db import WRITES
+from storage.locks import Conversation, ConversationLocks, WriterLock
 from storage.tables import (
     Activity,
     BuildDecision,
@@ -147,6 +160,141 @@ class Repository:
                 select(Pilot).where(Pilot.status == "open").order_by(col(Pilot.id))
             )
         ).all()
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        next_due = col(Pilot.next_due_at)
+        return and_(col(Pilot.status) == "open", or_(next_due.is_(None), next_due <= now))
+
+    async def due_pilot_ids(self, now: datetime) -> list[int]:
+        """Open pilots the planner has to look at: ``next_due_at`` passed or unknown (NULL).
+        An index range scan: a tick with nothing due reads no pilot."""
+        # Two index ranges (unknown, passed), not one OR: SQLite would scan all open pilots.
+        table = Pilot.__table__  # type: ignore[attr-defined]
+        base = sa_select(table.c.id).where(table.c.status == "open")
+        due = union_all(
+            base.where(table.c.next_due_at.is_(None)), base.where(table.c.next_due_at <= now)
+        )
+        connection = await self.session.connection()
+        return sorted(row[0] for row in await connection.execute(due))
+
+    async def due_pilots(self, now: datetime, ids: Sequence[int] | None = None) -> Sequence[Pilot]:
+        """The due pilots (of ``ids``), read again: settings may have changed since."""
+        query = select(Pilot).where(self._due(now))
+        if ids is not None:
+            query = query.where(col(Pilot.id).in_(list(ids)))
+        return (await self.session.exec(query.order_by(col(Pilot.id)))).all()
+
+    async def set_next_due(self, due: dict[int, datetime]) -> None:
+        """Each pilot's next due moment (one executemany)."""
+        if not due:
+            return
+        table = Pilot.__table__  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("pilot"))
+            .values(next_due_at=bindparam("due", type_=table.c.next_due_at.type))
+        )
+        await connection.execute(statement, [{"pilot": k, "due": v} for k, v in due.items()])
+
+    async def replan(self, pilot_ids: Sequence[int]) -> None:
+        """Plan these pilots again at the next tick (their state changed)."""
+        if pilot_ids:
+            await self.session.exec(
+                update(Pilot).where(col(Pilot.id).in_(list(pilot_ids))).values(next_due_at=None)
+            )
+
+    async def replan_person(self, person_id: int) -> None:
+        """Plan the open pilots in which ``person`` holds a role again at the next tick."""
+        held = (
+            sa_select(col(RoleAssignment.pilot_id))
+            .where(
+                col(RoleAssignment.person_id) == person_id,
+                col(RoleAssignment.ended_at).is_(None),
+            )
+            .scalar_subquery()
+        )
+        await self.session.exec(
+            update(Pilot)
+            .where(col(Pilot.id).in_(held), col(Pilot.status) == "open")
+            .values(next_due_at=None)
+        )
+
+    async def replan_conversations(self, conversations: Iterable[Conversation]) -> None:
+        """Plan the open pilots of these (platform, workspace, channel) again at the next tick."""
+        for platform, workspace, channel in conversations:
+            ws = (
+                sa_select(col(Workspace.id))
+                .where(col(Workspace.platform) == platform, col(Workspace.external_id) == workspace)
+                .scalar_subquery()
+            )
+            await self.session.exec(
+                update(Pilot)
+                .where(
+                    col(Pilot.workspace_id) == ws,
+                    col(Pilot.channel_id) == channel,
+                    col(Pilot.status) == "open",
+                    col(Pilot.next_due_at).is_not(None),
+                )
+                .values(next_due_at=None)
+            )
+
+    async def next_due_moment(self, now: datetime) -> tuple[datetime | None, Sequence[Pilot]]:
+        """The earliest ``next_due_at`` after ``now`` of the open pilots, and the open pilots
+        whose moment is unknown (NULL), for the caller to compute."""
+        later = await self.session.exec(
+            select(func.min(Pilot.next_due_at)).where(
+                col(Pilot.status) == "open", col(Pilot.next_due_at) > now
+            )
+        )
+        unknown = await self.session.exec(
+            select(Pilot).where(col(Pilot.status) == "open", col(Pilot.next_due_at).is_(None))
+        )
+        return later.one(), unknown.all()
+
+    async def next_retry_after(self, now: datetime) -> datetime | None:
+        """The earliest next attempt after ``now`` of a pending outbox row."""
+        result = await self.session.exec(
+            select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) > now
+            )
+        )
+        return result.one()
+
+    async def remember_dm_channels(self, found: Sequence[tuple[str, str, str]]) -> None:
+        """Slack DM channels conversations.open returned, as (team, user, channel)."""
+        if not found:
+            return
+        table = Person.__table__  # type: ignore[attr-defined]
+        ws = Workspace.__table__  # type: ignore[attr-defined]
+        team = (
+            sa_select(ws.c.id)
+            .where(ws.c.platform == "slack", ws.c.external_id == bindparam("team"))
+            .scalar_subquery()
+        )
+        statement = (
+            update(table)
+            .where(table.c.workspace_id == team, table.c.external_id == bindparam("user"))
+            .values(dm_channel=bindparam("channel"))
+        )
+        connection = await self.session.connection()
+        await connection.execute(
+            statement, [{"team": t, "user": u, "channel": c} for t, u, c in found]
+        )
+
+    async def dm_channel(self, team: str, user: str) -> str | None:
+        row = (
+            await self.session.exec(
+                select(Person.dm_channel)
+                .join(Workspace, col(Workspace.id) == col(Person.workspace_id))
+                .where(
+                    Workspace.platform == "slack",
+                    Workspace.external_id == team,
+                    Person.external_id == user,
+                )
+            )
+        ).first()
+        return row or None
 
     async def all_pilots(self) -> Sequence[Pilot]:
         return (await self.session.exec(select(Pilot).order_by(col(Pilot.id)))).all()
@@ -460,7 +608,7 @@ class Repository:
                 col(OutboxMessage.pilot_id).in_(list(weeks))
             )
         )
-        return {key for pilot_id, week, key in rows if weeks.get(pilot_id) == week}
+        return {key for pilot_id, week, key in rows if pilot_id and weeks.get(pilot_id) == week}
 
     async def workspaces(self, ids: set[int]) -> dict[int, Workspace]:
         if not ids:
@@ -502,6 +650,34 @@ class Repository:
         await connection.execute(
             update(table).where(table.c.id.in_(ids)).values(status="sent", sent_at=now)
         )
+
+    async def record_failure(
+        self, outbox_id: int, *, status: str, error: str, next_attempt_at: datetime
+    ) -> None:
+        """A failed delivery: retried at ``next_attempt_at`` (pending) or parked (failed)."""
+        await self.session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == outbox_id)
+            .values(status=status, last_error=error, next_attempt_at=next_attempt_at)
+        )
+
+    async def purge_replies(self, before: datetime) -> None:
+        """Delete command answers kept for a retry (``kind = "reply"``) due before ``before``."""
+        await self.session.exec(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.kind) == "reply", col(OutboxMessage.due_at) < before
+            )
+        )
+
+    async def mark_unreachable(self, person_id: int, now: datetime) -> bool:
+        """The platform refuses messages to this person; True if that is news."""
+        person = await self.session.get(Person, person_id)
+        if person is None or person.unreachable_since is not None:
+            return False
+        person.unreachable_since = now
+        self.session.add(person)
+        await self.session.flush()
+        return True
 
     async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]:
         condition: ColumnElement[bool] = (
@@ -586,7 +762,7 @@ class Claimed:
     """An outbox row claimed for delivery."""
 
     id: int
-    pilot_id: int
+    pilot_id: int | None  # None: a command's answer (kind "reply") without a pilot
     person_id: int | None
     kind: str
     target: dict[str, Any]
@@ -636,11 +812,13 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
             col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == "announce"
         )
     )
-    for pilot_id, sent_at in announced:
-        rows.announced.add(pilot_id)
-        earlier = rows.announced_at.get(pilot_id)
+    for announced_id, sent_at in announced:
+        if announced_id is None:
+            continue
+        rows.announced.add(announced_id)
+        earlier = rows.announced_at.get(announced_id)
         if sent_at is not None and (earlier is None or sent_at < earlier):
-            rows.announced_at[pilot_id] = sent_at
+            rows.announced_at[announced_id] = sent_at
     sent = await session.exec(
         select(OutboxMessage.pilot_id, OutboxMessage.person_id, OutboxMessage.sent_at).where(
             col(OutboxMessage.pilot_id).in_(ids),
@@ -648,9 +826,9 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
             col(OutboxMessage.kind).in_(kinds),
         )
     )
-    for pilot_id, person_id, sent_at in sent:
-        if person_id is not None and sent_at is not None:
-            rows.nudges_sent.setdefault(pilot_id, {}).setdefault(person_id, []).append(sent_at)
+    for of_pilot, person_id, sent_at in sent:
+        if of_pilot is not None and person_id is not None and sent_at is not None:
+            rows.nudges_sent.setdefault(of_pilot, {}).setdefault(person_id, []).append(sent_at)
     for t in await session.exec(select(TaskState).where(col(TaskState.pilot_id).in_(ids))):
         rows.done.setdefault(t.pilot_id, set()).add(t.task_id)
     for p in await session.exec(
@@ -672,7 +850,8 @@ async def load_pilot_rows(repo: Repository, ids: Sequence[int], kinds: Sequence[
             col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.status == "failed"
         )
     ):
-        rows.failed.setdefault(o.pilot_id, []).append(o)
+        if o.pilot_id is not None:
+            rows.failed.setdefault(o.pilot_id, []).append(o)
     for cap in await session.exec(
         select(CapacityCheck).where(col(CapacityCheck.pilot_id).in_(ids))
     ):
@@ -697,11 +876,20 @@ def _json_text(value: dict[str, Any]) -> str:
 
 
 class UnitOfWork:
-    """One transaction: ``async with uow: ...; await uow.commit()``."""
+    """One transaction: ``async with uow: ...; await uow.commit()``.
 
-    def __init__(self, engine: AsyncEngine, writer: WriterLock | None = None) -> None:
+    A writing unit of work (the default) on SQLite holds the writer lock from start to end
+    and begins with ``BEGIN IMMEDIATE``; a read-only one (``UnitOfWorkFactory.read``) takes no
+    lock and must not write. Committing after ``lock(...)`` marks the pilots of the locked
+    conversations for the planner's next tick (whatever held the lock may have changed them)."""
+
+    def __init__(
+        self, engine: AsyncEngine, writer: WriterLock | None = None, *, readonly: bool = False
+    ) -> None:
         self._engine = engine
         self._writer = writer or WriterLock(engine)
+        self._readonly = readonly
+        self._holding = False
         self._session: AsyncSession | None = None
         self._locks: ConversationLocks | None = None
 
@@ -712,8 +900,12 @@ class UnitOfWork:
         return Repository(self._session)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = AsyncSession(self._engine, expire_on_commit=False)
-        self._locks = ConversationLocks(self._session, self._writer)
+        if not self._readonly:
+            self._holding = await self._writer.acquire()
+        bind = self._engine if self._readonly else self._engine.execution_options(**{WRITES: True})
+        self._session = AsyncSession(bind, expire_on_commit=False)
+        self._locks = ConversationLocks(self._session, self._engine.dialect.name == "sqlite")
+        self._changed: set[Conversation] = set()
         return self
 
     async def __aexit__(
@@ -726,23 +918,49 @@ class UnitOfWork:
         try:
             await self._session.close()  # rolls back what was not committed; keeps rows usable
         finally:
-            self._locks.release()
             self._session = self._locks = None
+            if self._holding:
+                self._holding = False
+                self._writer.release()
 
-    async def lock(self, platform: str, workspace: str, channel: str) -> None:
-        """Wait until no other unit of work holds this conversation (see ``storage.locks``)."""
+    async def lock(
+        self, platform: str, workspace: str, channel: str, *, changes: bool = True
+    ) -> None:
+        """Wait until no other unit of work holds this conversation (see ``storage.locks``).
+        ``changes=False``: only to read; the commit then leaves its pilots' plan alone."""
         assert self._locks is not None
+        if self._readonly:
+            raise RuntimeError("a read-only unit of work takes no conversation lock")
         await self._locks.acquire(platform, workspace, channel)
+        if changes:
+            self._changed.add((platform, workspace, channel))
+
+    async def try_lock_keys(self, keys: Sequence[int]) -> set[int]:
+        """Of these conversation keys (``storage.locks.lock_key``), the ones this transaction
+        could lock without waiting."""
+        assert self._locks is not None
+        return await self._locks.try_keys(keys)
 
     async def commit(self) -> None:
-        assert self._session is not None
+        assert self._session is not None and self._locks is not None
+        if self._changed:
+            await self.repo.replan_conversations(self._changed)
         await self._session.commit()
 
 
 class UnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, writer: WriterLock | None = None) -> None:
         self.engine = engine
-        self.writer = WriterLock(engine)  # one per database: build one factory per engine
+        # One writer lock per database: engines on the same database share the factory's.
+        self.writer = writer or WriterLock(engine)
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.writer)
+
+    def read(self) -> UnitOfWork:
+        """A read-only unit of work: concurrent with the writer on SQLite (WAL)."""
+        return UnitOfWork(self.engine, self.writer, readonly=True)
+
+    def on(self, engine: AsyncEngine) -> UnitOfWorkFactory:
+        """Units of work on another engine of the same database (same writer lock)."""
+        return UnitOfWorkFactory(engine, self.writer)

@@ -30,11 +30,16 @@ class Person(SQLModel, table=True):
     # Set when the platform said this person cannot be reached (account gone, bot blocked);
     # cleared when they write again. Nudges skip unreachable people.
     unreachable_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Slack: the DM channel conversations.open returned (a nudge then needs no second call)
+    dm_channel: str | None = Field(default=None, max_length=64)
 
 
 class Pilot(SQLModel, table=True):
     __tablename__ = "pilots"
-    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "cycle"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "cycle"),
+        Index("ix_pilots_status_next_due_at", "status", "next_due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", index=True)
     channel_id: str = Field(max_length=128)
@@ -55,6 +60,9 @@ class Pilot(SQLModel, table=True):
     webhook_token_hash: str | None = Field(default=None, max_length=128)  # sha256 hex
     created_at: datetime = Field(sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # When the planner next has something to consider for this pilot; NULL: recompute at the
+    # next tick (set so by every change under the pilot's lock). The tick reads due pilots only.
+    next_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -192,9 +200,11 @@ class OutboxMessage(SQLModel, table=True):
     """Everything the bot sends on its own: written first, delivered by the dispatcher."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
-    pilot_id: int = Field(foreign_key="pilots.id", index=True)
+    # None: a command's answer that failed to send (kind "reply"), retried without a pilot
+    pilot_id: int | None = Field(default=None, foreign_key="pilots.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="people.id")
     week: int
     kind: str = Field(max_length=32)

@@ -39,6 +39,18 @@ def _check(settings: Settings) -> None:
         raise SettingsError("SLACK_SIGNING_SECRET: required to verify Slack's requests")
 
 
+class StoredDms:
+    """Where ``DmChannels`` keeps the DM channels it opened: with the people."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self.uow = uow
+
+    async def save(self, found: list[tuple[str, str, str]]) -> None:
+        async with self.uow() as unit:
+            await unit.repo.remember_dm_channels(found)
+            await unit.commit()
+
+
 def build_slack_adapter(
     settings: Settings, coach: Coach, uow: UnitOfWorkFactory, clock: Clock
 ) -> ChatAdapter | None:
@@ -70,7 +82,7 @@ def build_slack_adapter(
         )
         aim(bolt.client, settings.slack_api_url)
         tokens = SingleToken(settings.slack_bot_token)
-    tracker, dms = Tracker(), DmChannels()
+    tracker, dms = Tracker(), DmChannels(store=StoredDms(uow))
     Listeners(coach, Directory(), tracker, dms).register(bolt)
     return SlackAdapter(
         bolt,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import re
 from typing import Any
@@ -25,10 +26,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import (
+    DM_KEY,
     DmChannels,
     Tokens,
     attach,
     delivery_error,
+    error_code,
     make_client,
     post,
     upload,
@@ -168,6 +171,7 @@ class SlackAdapter:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         await self.tracker.drain()
+        await self.dms.flush()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -179,10 +183,28 @@ class SlackAdapter:
 
     # ---- proactive messages -------------------------------------------------------------
     async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
+        if ref.extra.get("response_url"):
+            await self._respond(ref)
+            return None
         client, payload = await self._prepare(ref, reply)
+        if ref.extra.get("rendered"):  # an answer that failed to send, as it was rendered
+            payload = json.loads(ref.extra["rendered"])
         try:
-            channel = ref.channel or await self.dms.channel(client, ref.workspace, str(ref.user))
-            ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
+            if ref.extra.get("ephemeral") and ref.channel and ref.user:
+                await client.chat_postEphemeral(channel=ref.channel, user=ref.user, **payload)
+                return None
+            channel = ref.channel or await self._dm(client, ref)
+            try:
+                ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
+            except SlackApiError as exc:  # a stored DM channel gone: open the DM again
+                if (
+                    ref.channel
+                    or not ref.extra.get(DM_KEY)
+                    or error_code(exc) != "channel_not_found"
+                ):
+                    raise
+                channel = await self.dms.channel(client, ref.workspace, str(ref.user))
+                ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
             for image in images_to_upload(reply):
                 await upload(client, channel, image)
             for file in (b for b in reply.blocks if isinstance(b, File)):
@@ -192,6 +214,32 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"slack: {type(exc).__name__}") from None
         return f"{channel}/{ts}" if ts else None
+
+    async def _dm(self, client: AsyncWebClient, ref: ConversationRef) -> str:
+        """The person's DM channel: the one stored with the nudge (no API call), else
+        conversations.open (remembered, and stored for the next nudge)."""
+        known = ref.extra.get(DM_KEY)
+        if known:
+            return known
+        return await self.dms.channel(client, ref.workspace, str(ref.user))
+
+    async def _respond(self, ref: ConversationRef) -> None:
+        """POST a command's answer to its ``response_url`` again (valid 30 minutes)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._clients.clear()
+        body = json.loads(ref.extra.get("rendered") or "{}")
+        try:
+            async with self._session.post(
+                ref.extra["response_url"], json=body, timeout=aiohttp.ClientTimeout(total=10)
+            ) as response:
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: response_url {type(exc).__name__}") from None
+        if status == 429 or status >= 500:
+            raise DeliveryError(f"slack: response_url http_{status}")
+        if status >= 400:  # expired (30 minutes, five answers) or gone: retrying cannot help
+            raise DeliveryError(f"slack: response_url http_{status}", permanent=True)
 
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
         """chat.update of a message ``send`` posted (id ``channel/ts``); files stay as posted."""

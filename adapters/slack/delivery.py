@@ -8,6 +8,7 @@ outbox tries again later. Errors retrying cannot fix (user gone, token revoked) 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from bot.ports import DeliveryError
 RATE_LIMIT_RETRIES = 3
 CONNECTION_RETRIES = 2
 DEFAULT_RETRY_AFTER = 30.0
+log = logging.getLogger("pilot_coach.slack")
 PERMANENT_ERRORS = frozenset(
     {
         "account_inactive", "channel_not_found", "user_not_found", "user_disabled",
@@ -124,20 +126,51 @@ async def open_dm(client: AsyncWebClient, user: str) -> str:
     return str(channel.get("id") or "")
 
 
-class DmChannels:
-    """DM channel ids from conversations.open (a Tier-3 method), remembered per team and user."""
+#: ``ConversationRef.extra`` key of a person's stored DM channel (set by the planner).
+DM_KEY = "dm"
 
-    def __init__(self, size: int = 10_000) -> None:
+
+class DmStore(Protocol):
+    async def save(self, found: list[tuple[str, str, str]]) -> None: ...
+
+
+class DmChannels:
+    """DM channel ids from conversations.open (a Tier-3 method), remembered per team and user,
+    and stored with the person (``people.dm_channel``), so the planner puts them into the next
+    nudges and a Monday costs one API call per nudge. New ids are written in batches, each as
+    soon as the previous write is done (one transaction for a Monday's worth, not one each)."""
+
+    def __init__(self, size: int = 10_000, store: DmStore | None = None) -> None:
         self._size = size
         self._known: dict[tuple[str, str], str] = {}
+        self._store = store
+        self._pending: list[tuple[str, str, str]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def channel(self, client: AsyncWebClient, team: str, user: str) -> str:
         key = (team, user)
         if key not in self._known:
             if len(self._known) >= self._size:
                 self._known.pop(next(iter(self._known)))
-            self._known[key] = await open_dm(client, user)
+            self._known[key] = found = await open_dm(client, user)
+            if found and self._store is not None:
+                self._pending.append((team, user, found))
+                if self._writer is None or self._writer.done():
+                    self._writer = asyncio.create_task(self._write())
         return self._known[key]
+
+    async def _write(self) -> None:
+        assert self._store is not None
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._store.save(batch)
+            except Exception as exc:  # only a saving: the next Monday opens them again
+                log.warning("slack dm channels not stored error=%s", type(exc).__name__)
+
+    async def flush(self) -> None:
+        if self._writer is not None:
+            await self._writer
 
 
 async def post(

@@ -5,12 +5,18 @@ Slash commands and clicks answer through their ``response_url`` (works in any ch
 the bot has not joined); mentions and direct messages with chat.postMessage, refusals in a
 channel as an ephemeral message. A check-in modal is the one place whose answer goes into the
 acknowledgement itself: values the playbook refuses come back as inline ``errors``.
+
+Every acknowledged request ends with an answer: an answer that fails to send (a ``response_url``
+500, a chat.postEphemeral error, a timeout) goes to the outbox and is retried
+(``bot.services.replies``). Beyond the process's in-flight bound (``bot.inflight``) the
+acknowledgement itself says "busy, try again in a minute", and nothing else is done.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -52,8 +58,9 @@ from adapters.slack.surfaces import (
 )
 from bot import forms
 from bot.catalog import Texts, texts
-from bot.messages import Inbound, PersonRef, Reply
+from bot.messages import ConversationRef, Inbound, PersonRef, Reply
 from bot.services.coach import Coach
+from bot.services.replies import queue_reply
 
 log = logging.getLogger("pilot_coach.slack")
 
@@ -130,7 +137,33 @@ class Listeners:
         for reply in replies:
             payload = await self._render(inbound, reply, await self._extras(inbound, reply))
             kind = "ephemeral" if only_for_asker(name, reply) else "in_channel"
-            await respond(**payload, response_type=kind, replace_original=False)
+            await self._answer(respond, inbound.workspace, inbound.user.id, reply,
+                               {**payload, "response_type": kind})  # fmt: skip
+
+    async def _answer(
+        self, respond: AsyncRespond, team: str, user: str, reply: Reply, body: dict[str, Any]
+    ) -> None:
+        """POST one answer to the ``response_url``; if that fails, to the outbox."""
+        body = {**body, "replace_original": False}
+        try:
+            response = await respond(**body)
+            status = response.status_code
+            error = "" if 200 <= status < 300 else f"http_{status}"
+        except Exception as exc:  # a timeout, a reset: the answer must not vanish
+            error = type(exc).__name__
+        if error:
+            extra = {"response_url": str(respond.response_url), "rendered": json.dumps(body)}
+            ref = ConversationRef(slack_in.PLATFORM, team, user=user, extra=extra)
+            await queue_reply(self.coach.uow, self.coach.clock, ref, reply, error)
+
+    async def _queue(
+        self, inbound: Inbound, channel: str, reply: Reply, body: dict[str, Any], error: str,
+        ephemeral: bool,
+    ) -> None:  # fmt: skip
+        extra = {"rendered": json.dumps(body)} | ({"ephemeral": "1"} if ephemeral else {})
+        ref = ConversationRef(slack_in.PLATFORM, inbound.workspace, channel=channel,
+                              user=inbound.user.id, extra=extra)  # fmt: skip
+        await queue_reply(self.coach.uow, self.coach.clock, ref, reply, error)
 
     async def _say(self, client: AsyncWebClient, inbound: Inbound, replies: list[Reply],
                    thread_ts: str | None = None) -> None:  # fmt: skip
@@ -140,12 +173,23 @@ class Listeners:
         name = slack_in.command_name(inbound.text)
         for reply in replies:
             payload = await self._render(inbound, reply, await self._extras(inbound, reply))
-            if not inbound.direct and only_for_asker(name, reply):
-                await client.chat_postEphemeral(channel=channel, user=inbound.user.id, **payload)
+            ephemeral = not inbound.direct and only_for_asker(name, reply)
+            try:
+                if ephemeral:
+                    await client.chat_postEphemeral(channel=channel, user=inbound.user.id,
+                                                    **payload)  # fmt: skip
+                    continue
+                await post(client, channel, payload, thread_ts)
+            except Exception as exc:  # Slack's error or a timeout: retried from the outbox
+                error = error_code(exc) if isinstance(exc, SlackApiError) else ""
+                await self._queue(inbound, channel, reply, payload, error or type(exc).__name__,
+                                  ephemeral)  # fmt: skip
                 continue
-            await post(client, channel, payload, thread_ts)
             for image in images_to_upload(reply):
-                await upload(client, channel, image)
+                try:
+                    await upload(client, channel, image)
+                except Exception as exc:  # the answer is there; its chart is not essential
+                    log.warning("slack chart not uploaded error=%s", type(exc).__name__)
 
     async def _reply_to_interaction(
         self, body: Body, client: AsyncWebClient, respond: AsyncRespond, inbound: Inbound,
@@ -176,23 +220,36 @@ class Listeners:
                 except Exception as failed:  # the apology is best effort
                     log.warning("slack apology not delivered error=%s", type(failed).__name__)
 
+    def _busy(self) -> Reply:
+        t = texts(self.coach.defaults.language)
+        return Reply(text=t("load.busy"), problem="load.busy")
+
     async def command(
         self, ack: AsyncAck, body: Body, client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        async def sorry(payload: dict[str, Any]) -> None:
-            await respond(**payload, response_type="ephemeral", replace_original=False)
+        team, user = slack_in.team_of(body), str(body.get("user_id") or "")
 
-        async with self._answering(sorry):
-            await ack()
-            inbound = await self._named(client, slack_in.from_command(body))
-            if _wants_modal(inbound.text):
-                await self._open_checkin(body, client, respond, inbound)
+        async def sorry(payload: dict[str, Any]) -> None:
+            failed = Reply(text=str(payload.get("text", "")), problem="command.failed")
+            await self._answer(
+                respond, team, user, failed, {**payload, "response_type": "ephemeral"}
+            )
+
+        with self.coach.gate.admitted() as admitted:
+            if not admitted:  # the ack itself answers: nothing accepted that is not done
+                await ack(**message(self._busy()), response_type="ephemeral")
                 return
-            kind = forms.wants_form(inbound.text)
-            if kind is not None:
-                await self._open_form(body, client, inbound, kind)
-                return
-            await self._respond(respond, inbound, await self.coach.handle(inbound))
+            async with self._answering(sorry):
+                await ack()
+                inbound = await self._named(client, slack_in.from_command(body))
+                if _wants_modal(inbound.text):
+                    await self._open_checkin(body, client, respond, inbound)
+                    return
+                kind = forms.wants_form(inbound.text)
+                if kind is not None:
+                    await self._open_form(body, client, inbound, kind)
+                    return
+                await self._respond(respond, inbound, await self.coach.handle(inbound))
 
     async def mention(self, body: Body, client: AsyncWebClient, context: AsyncBoltContext) -> None:
         event = body.get("event") or {}
@@ -204,13 +261,18 @@ class Listeners:
                 await client.chat_postEphemeral(channel=str(event.get("channel")),
                                                 user=str(event.get("user")), **payload)  # fmt: skip
 
-        async with self._answering(sorry):
-            found = slack_in.from_message(body, context.bot_user_id)
-            if found is None:
+        found = slack_in.from_message(body, context.bot_user_id)
+        if found is None:
+            return
+        with self.coach.gate.admitted() as admitted:
+            if not admitted:  # Slack took the event already: the answer says busy at once
+                async with self._answering(sorry):
+                    await self._say(client, found, [self._busy()], event.get("thread_ts"))
                 return
-            inbound = await self._named(client, found)
-            replies = await self.coach.handle(inbound)
-            await self._say(client, inbound, replies, event.get("thread_ts"))
+            async with self._answering(sorry):
+                inbound = await self._named(client, found)
+                replies = await self.coach.handle(inbound)
+                await self._say(client, inbound, replies, event.get("thread_ts"))
 
     async def direct_message(
         self, body: Body, client: AsyncWebClient, context: AsyncBoltContext
@@ -223,6 +285,13 @@ class Listeners:
         event = body.get("event") or {}
         if event.get("tab") != "home" or not event.get("user"):
             return
+        with self.coach.gate.admitted() as admitted:
+            if admitted:
+                await self._home(body, client, event)
+            else:  # a refresh of a view, not a command: the next opening shows it
+                log.info("slack app home skipped: busy")
+
+    async def _home(self, body: Body, client: AsyncWebClient, event: Body) -> None:
         async with self.tracker.busy():
             team = slack_in.team_of(body)
             names = await self.directory.names(client, team, [event["user"]])
@@ -234,10 +303,26 @@ class Listeners:
         self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
+        team, user = slack_in.team_of(body), slack_in.actor(body).id
+
         async def sorry(payload: dict[str, Any]) -> None:
             if body.get("response_url"):
-                await respond(**payload, response_type="ephemeral", replace_original=False)
+                failed = Reply(text=str(payload.get("text", "")), problem="command.failed")
+                await self._answer(
+                    respond, team, user, failed, {**payload, "response_type": "ephemeral"}
+                )
 
+        with self.coach.gate.admitted() as admitted:
+            if not admitted:
+                await ack()
+                await sorry(message(self._busy()))
+                return
+            await self._act(ack, body, action, client, respond, sorry)
+
+    async def _act(
+        self, ack: AsyncAck, body: Body, action: Body, client: AsyncWebClient,
+        respond: AsyncRespond, sorry: Callable[[dict[str, Any]], Awaitable[Any]],
+    ) -> None:  # fmt: skip
         async with self._answering(sorry):
             await ack()
             if action_kind(str(action.get("action_id") or "")) == "checkin":
@@ -275,6 +360,21 @@ class Listeners:
         await client.views_open(trigger_id=body["trigger_id"], view=checkin_modal(t, context))
 
     async def checkin_submitted(
+        self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient
+    ) -> None:
+        with self.coach.gate.admitted() as admitted:
+            if admitted:
+                await self._submitted(ack, body, view, client)
+                return
+            first = next((b.get("block_id") for b in view.get("blocks") or []
+                          if b.get("type") == "input" and b.get("block_id")), None)  # fmt: skip
+            busy = clip(plain(self._busy().text), 2000)
+            if first:  # the modal stays open with the values typed, saying busy
+                await ack(response_action="errors", errors={str(first): busy})
+            else:
+                await ack()
+
+    async def _submitted(
         self, ack: AsyncAck, body: Body, view: Body, client: AsyncWebClient
     ) -> None:
         async with self.tracker.busy():

@@ -1,9 +1,12 @@
 """Display names of Slack users (users.info), cached per workspace so each person costs one
 call per hour at most. A failed lookup is not an error: the core then shows the user id, which
-the outbound translator turns into a real mention."""
+the outbound translator turns into a real mention. Any failure counts (an error status, a body
+that is not what Slack sends, a timeout after ``LOOKUP_SECONDS``), and is remembered for
+``FAILED_TTL_SECONDS``, so a slow users.info does not slow every command down."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -15,6 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger("pilot_coach.slack")
 
 TTL_SECONDS = 3600.0
+FAILED_TTL_SECONDS = 60.0
+LOOKUP_SECONDS = 3.0
 MAX_ENTRIES = 5000
 
 
@@ -31,8 +36,8 @@ class Directory:
         self._cache.move_to_end(key)
         return hit[1]
 
-    def remember(self, team: str, user: str, name: str) -> None:
-        self._cache[(team, user)] = (time.monotonic() + self._ttl, name)
+    def remember(self, team: str, user: str, name: str, ttl: float | None = None) -> None:
+        self._cache[(team, user)] = (time.monotonic() + (ttl or self._ttl), name)
         self._cache.move_to_end((team, user))
         while len(self._cache) > self._size:
             self._cache.popitem(last=False)
@@ -45,7 +50,8 @@ class Directory:
             name = self._cached((team, user))
             if name is None:
                 name = await self._lookup(client, user)
-                if name is None:
+                if name is None:  # the id stands in for the name for a minute
+                    self.remember(team, user, "", FAILED_TTL_SECONDS)
                     continue
                 self.remember(team, user, name)
             if name:
@@ -54,13 +60,20 @@ class Directory:
 
     async def _lookup(self, client: AsyncWebClient, user: str) -> str | None:
         try:
-            response = await client.users_info(user=user)
+            response = await asyncio.wait_for(client.users_info(user=user), LOOKUP_SECONDS)
+            data = response.get("user") or {}
+            profile = (data.get("profile") or {}) if isinstance(data, dict) else {}
+            if not isinstance(data, dict) or not isinstance(profile, dict):
+                raise TypeError("users.info: not a user object")
         except SlackApiError as exc:
-            log.info("users.info failed user=%s error=%s", user, exc.response.get("error"))
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            log.info("users.info failed user=%s error=%s status=%s", user, error,
+                     exc.response.status_code)  # fmt: skip
             return None
-        data = response.get("user") or {}
-        profile = data.get("profile") or {}
+        except Exception as exc:  # a timeout, a reset, a body that is not JSON: ids it is
+            log.info("users.info failed user=%s error=%s", user, type(exc).__name__)
+            return None
         for candidate in (profile.get("display_name"), profile.get("real_name"), data.get("name")):
-            if candidate:
-                return str(candidate).strip()[:200]
+            if candidate and isinstance(candidate, str):
+                return candidate.strip()[:200]
         return ""

@@ -7,6 +7,7 @@ or the person's 1:1 chat, which is created (and stored) the first time a person 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -138,6 +139,9 @@ class TeamsAdapter:
         await self.connector.update(reference, message_id, activity)
 
     async def _send(self, ref: ConversationRef, reply: Reply) -> list[str]:
+        if ref.extra.get("reference") and ref.extra.get("rendered"):  # a turn's answer, again
+            reference = json.loads(ref.extra["reference"])
+            return await self.connector.send(reference, [json.loads(ref.extra["rendered"])])
         activity = await self.turns.render(ref.workspace, reply, channel=ref.channel,
                                            user=ref.user)  # fmt: skip
         if ref.channel:

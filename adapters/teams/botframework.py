@@ -77,10 +77,20 @@ def _raw(context: TurnContext) -> ActivityJson:
     return raw if raw is not None else dict(context.activity.serialize())
 
 
-async def _post_all(context: TurnContext, activities: Sequence[ActivityJson]) -> list[str]:
+async def _post_all(
+    context: TurnContext, activities: Sequence[ActivityJson], turns: TurnHandler | None = None
+) -> list[str]:
+    """Post a turn's answers; one the connector refuses (5xx, a timeout) goes to
+    ``turns.undelivered`` (the outbox) instead of vanishing."""
     ids = []
     for activity in activities:
-        response = await context.send_activity(Activity().deserialize(activity))
+        try:
+            response = await context.send_activity(Activity().deserialize(activity))
+        except Exception as exc:
+            if turns is None:
+                raise
+            await turns.undelivered(_raw(context), activity, type(exc).__name__)
+            continue
         if response is not None and getattr(response, "id", None):
             ids.append(str(response.id))
     return ids
@@ -93,16 +103,17 @@ class _PilotBot(ActivityHandler):  # type: ignore[misc]
         self.turns = turns
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await _post_all(turn_context, await self.turns.on_message(_raw(turn_context)))
+        await _post_all(turn_context, await self.turns.on_message(_raw(turn_context)), self.turns)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
-        await _post_all(turn_context, await self.turns.on_conversation_update(_raw(turn_context)))
+        welcome = await self.turns.on_conversation_update(_raw(turn_context))
+        await _post_all(turn_context, welcome, self.turns)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
             return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         replies, result = await self.turns.on_card_action(_raw(turn_context))
-        await _post_all(turn_context, replies)
+        await _post_all(turn_context, replies, self.turns)
         return InvokeResponse(status=result.status, body=result.body)
 
 
@@ -162,7 +173,7 @@ class BotFrameworkConnector:
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("teams turn failed: %s", type(error).__name__, exc_info=error)
         try:
-            await _post_all(context, await self.turns.on_error(_raw(context), error))
+            await _post_all(context, await self.turns.on_error(_raw(context), error), self.turns)
         except Exception as exc:  # the apology is best effort
             log.warning("could not tell the user about the failure: %s", type(exc).__name__)
 

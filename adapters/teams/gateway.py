@@ -49,6 +49,10 @@ class TurnHandler(Protocol):
 
     async def on_error(self, activity: ActivityJson, error: Exception) -> list[ActivityJson]: ...
 
+    async def undelivered(self, activity: ActivityJson, answer: ActivityJson, error: str) -> None:
+        """An answer to ``activity`` the connector refused: keep it for another try."""
+        ...
+
 
 class BotConnector(Protocol):
     """What the Teams adapter needs from a Bot Framework SDK.

@@ -8,6 +8,7 @@ check-in card with the reason shown inline and the refused values kept.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from adapters.teams.inbound import (
     filled_metrics,
     is_personal,
     members_removed,
+    reference_of,
     submit_commands,
     submit_of,
     tenant_of,
@@ -45,6 +47,7 @@ from bot.messages import ConversationRef, Inbound, Reply
 from bot.messages import Image as ImageBlock
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
+from bot.services.replies import queue_reply
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.teams")
@@ -79,6 +82,10 @@ class TeamsTurns:
 
     # ---- TurnHandler ------------------------------------------------------------------
     async def on_message(self, activity: ActivityJson) -> list[ActivityJson]:
+        with self.coach.gate.admitted() as admitted:  # beyond the bound: the reply says busy
+            return await self._message(activity) if admitted else self._busy()
+
+    async def _message(self, activity: ActivityJson) -> list[ActivityJson]:
         name = await self.refs.remember(activity)
         submit = submit_of(activity)
         if submit is not None:
@@ -112,6 +119,14 @@ class TeamsTurns:
     ) -> tuple[list[ActivityJson], InvokeResult]:
         """Action.Execute: a refused check-in replaces the card in place, everything else is
         answered in the conversation like an Action.Submit."""
+        with self.coach.gate.admitted() as admitted:
+            if not admitted:
+                busy = {"statusCode": 200, "type": MESSAGE_RESPONSE,
+                        "value": texts(self.default_language)("load.busy")}  # fmt: skip
+                return [], InvokeResult(200, busy)
+            return await self._card_action(activity)
+
+    async def _card_action(self, activity: ActivityJson) -> tuple[list[ActivityJson], InvokeResult]:
         name = await self.refs.remember(activity)
         submit = submit_of(activity)
         if submit is None:
@@ -129,6 +144,17 @@ class TeamsTurns:
 
     async def on_error(self, activity: ActivityJson, error: Exception) -> list[ActivityJson]:
         return [text_message(texts(self.default_language)("teams.error"))]
+
+    async def undelivered(self, activity: ActivityJson, answer: ActivityJson, error: str) -> None:
+        """The connector refused an answer (5xx, a timeout): to the outbox, sent again to the
+        same conversation by ``TeamsAdapter.send``."""
+        extra = {"reference": json.dumps(reference_of(activity)), "rendered": json.dumps(answer)}
+        ref = ConversationRef(PLATFORM, tenant_of(activity), extra=extra)
+        summary = str(answer.get("summary") or answer.get("text") or "")
+        await queue_reply(self.uow, self.clock, ref, Reply(text=summary), error)
+
+    def _busy(self) -> list[ActivityJson]:
+        return [text_message(texts(self.default_language)("load.busy"))]
 
     # ---- rendering --------------------------------------------------------------------
     async def render(

@@ -22,16 +22,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
 from bot.ports import ChatAdapter, DeliveryError
 from storage.repositories import Claimed, UnitOfWorkFactory
-from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger("pilot_coach.delivery")
 T = TypeVar("T")
@@ -86,7 +82,7 @@ def private_target(ref: ConversationRef, reply: Reply) -> ConversationRef:
         return ref
     if not ref.user:
         raise DeliveryError("private reply addressed to a channel", permanent=True)
-    return replace(ref, channel=None, extra={})
+    return replace(ref, channel=None, extra={k: v for k, v in ref.extra.items() if k == "dm"})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -231,18 +227,16 @@ class Dispatcher:
         self, row: Claimed, exc: DeliveryError, parked: bool, now: datetime
     ) -> None:
         async with self.uow() as uow:
-            await uow.repo.session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id)
-                .values(
-                    status="failed" if parked else "pending",
-                    last_error=exc.reason[:500],
-                    next_attempt_at=now + backoff(row.attempts, exc.retry_after),
-                )
+            await uow.repo.record_failure(
+                row.id,
+                status="failed" if parked else "pending",
+                error=exc.reason[:500],
+                next_attempt_at=now + backoff(row.attempts, exc.retry_after),
             )
-            if exc.permanent and row.person_id is not None:
-                person = await uow.repo.session.get(Person, row.person_id)
-                if person is not None and person.unreachable_since is None:
-                    person.unreachable_since = now
-                    uow.repo.session.add(person)
+            person = row.person_id if exc.permanent else None
+            if person is not None and await uow.repo.mark_unreachable(person, now):
+                # the champion's digest names who cannot be reached: plan their pilots again
+                await uow.repo.replan_person(person)
+            if parked and row.pilot_id is not None:
+                await uow.repo.replan([row.pilot_id])  # a failed message is a risk to show
             await uow.commit()

@@ -4,14 +4,20 @@ Each message has a dedupe key (pilot, recipient, week, kind), so running the pla
 another process or after a restart, never adds a second copy. Pilots are read in chunks with one
 query per table, and the chunk's rows are inserted in one statement, so one Monday's nudges for
 thousands of pilots are planned in seconds.
+
+Only due pilots are read: each carries ``next_due_at``, the next moment its plan can change by
+itself (a weekly or reminder slot). Planning a pilot moves it there; a change under the pilot's
+lock (any command, a pushed metric) and a delivery that makes someone unreachable set it to
+NULL, "plan again at the next tick". A tick with nothing due reads no pilot.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.catalog import Texts, texts
@@ -26,7 +32,12 @@ from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = coaching.SUMMARY_WEEK
-CHUNK = 2500
+# Pilots per transaction: on SQLite the chunk holds the one writer, so a command waits at most
+# one chunk's planning (tens of milliseconds) for it; every YIELD_EVERY pilots the planner lets
+# the event loop acknowledge what came in meanwhile.
+CHUNK = 100
+YIELD_EVERY = 20
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # next_due_at of a pilot past its summary week
 _BUDGETED = ("weekly", "still")  # one of them per person and week
 
 
@@ -72,11 +83,28 @@ class Planner:
             return await self._plan(now)
 
     async def _plan(self, now: datetime) -> int:
-        pilots = [p for p in await self.repo.open_pilots() if _slot_passed(p, now)]
-        workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
+        due = await self.repo.due_pilots(now)
         added = 0
-        for start in range(0, len(pilots), CHUNK):
-            chunk = pilots[start : start + CHUNK]
+        for start in range(0, len(due), CHUNK):
+            added += await self.plan_chunk(due[start : start + CHUNK], now)
+        return added
+
+    async def plan_chunk(
+        self,
+        pilots: Sequence[Pilot],
+        now: datetime,
+        locked: set[int] | None = None,
+        workspaces: dict[int, Workspace] | None = None,
+    ) -> int:
+        """Plan these (due) pilots and move each one's ``next_due_at`` on; ``locked``: the ids
+        of those this transaction holds (the others are left due, for the next tick)."""
+        if locked is not None:
+            pilots = [p for p in pilots if p.id in locked]
+        if workspaces is None:
+            workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
+        added = 0
+        chunk = [p for p in pilots if _slot_passed(p, now)]
+        if chunk:
             snaps = await load_snapshots(self.repo, chunk, now)
             self._existing = await self.repo.outbox_keys({s.pilot_id: s.week for s in snaps})
             self._summaries = {
@@ -85,11 +113,16 @@ class Planner:
                 if s.week == SUMMARY_WEEK
             }
             self._rows = []
-            for snap in snaps:
+            for n, snap in enumerate(snaps, start=1):
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
+                if n % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
             added += await self.repo.enqueue_many(self._rows)
             self._rows = []
-            self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
+        await self.repo.set_next_due(
+            {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
+        )
+        self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
         return added
 
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
@@ -258,9 +291,12 @@ def _metrics_owned(snap: Snapshot, person: Person) -> tuple[str, ...]:
 
 
 def _person_ref(workspace: Workspace, person: Person) -> ConversationRef:
+    # A Slack DM channel found before goes with the message: one API call per nudge.
+    extra = {"dm": person.dm_channel} if person.dm_channel else {}
     return ConversationRef(
-        platform=workspace.platform, workspace=workspace.external_id, user=person.external_id
-    )
+        platform=workspace.platform, workspace=workspace.external_id, user=person.external_id,
+        extra=extra,
+    )  # fmt: skip
 
 
 def next_slot_after(pilot: Pilot, now: datetime) -> datetime | None:

@@ -1,24 +1,34 @@
 """The periodic job: plan what is due, then deliver it. APScheduler runs ``tick`` in ``serve``;
-the console runs the same ``tick`` when its simulated clock moves."""
+the console runs the same ``tick`` when its simulated clock moves.
+
+The scheduler has units of work of its own (``serve`` gives it a separate engine and pool), so
+commands pouring in never take the connections the fan-out needs. Planning runs one chunk of
+due pilots per transaction: on SQLite each chunk holds the writer briefly and commands go in
+between; on PostgreSQL a chunk plans only the pilots whose lock it gets without waiting."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import observability
 from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
-from bot.jobs.planner import Planner, next_slot_after
+from bot.jobs.planner import CHUNK, Planner, cycle_collection_paused, next_slot_after
 from bot.services.privacy import expire_free_text
+from storage.locks import lock_key
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
 
 TICK_SECONDS = 30
 MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
+REPLY_KEEP = timedelta(days=1)  # a retried answer (outbox kind "reply") is kept this long
+PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new rows this often
 
 
 class NudgeScheduler:
@@ -28,30 +38,55 @@ class NudgeScheduler:
         dispatcher: Dispatcher,
         clock: Clock,
         retention_days: int = 0,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.uow = uow
         self.dispatcher = dispatcher
         self.clock = clock
         self.retention_days = retention_days
+        self.tick_seconds = tick_seconds
         self._aps: AsyncIOScheduler | None = None
         self._expired_at: datetime | None = None
 
     async def plan(self) -> int:
-        async with self.uow() as uow:
-            added = await Planner(uow.repo).plan(self.clock.now())
-            await uow.commit()
+        """Plan the due pilots, one chunk per transaction; returns the rows written."""
+        now = self.clock.now()
+        async with self.uow.read() as uow:
+            due = await uow.repo.due_pilot_ids(now)
+        added = 0
+        planner: Planner | None = None  # one per tick: pilots in the same state share texts
+        with cycle_collection_paused():
+            for start in range(0, len(due), CHUNK):
+                async with self.uow() as uow:
+                    pilots = await uow.repo.due_pilots(now, due[start : start + CHUNK])
+                    if planner is None:
+                        planner = Planner(uow.repo)
+                    planner.repo = uow.repo
+                    workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
+                    keys = {
+                        lock_key(w.platform, w.external_id, p.channel_id): p.id
+                        for p in pilots
+                        if (w := workspaces.get(p.workspace_id)) is not None
+                    }
+                    held = await uow.try_lock_keys(list(keys))
+                    locked = {i for k in held if (i := keys[k]) is not None}
+                    added += await planner.plan_chunk(pilots, now, locked, workspaces)
+                    await uow.commit()
         observability.ENQUEUED.inc(added)
         return added
 
     async def expire(self) -> int:
-        """Blank closed pilots' free text past the retention period (at most hourly)."""
+        """At most hourly: drop command answers kept for a retry once a day old (they quote
+        what one person was told), and blank closed pilots' free text past the retention
+        period. Returns the pilots whose free text was removed."""
         now = self.clock.now()
-        if self.retention_days <= 0 or (
-            self._expired_at is not None and now - self._expired_at < timedelta(hours=1)
-        ):
+        if self._expired_at is not None and now - self._expired_at < timedelta(hours=1):
             return 0
         async with self.uow() as uow:
-            touched = await expire_free_text(uow.repo, now, self.retention_days)
+            await uow.repo.purge_replies(now - REPLY_KEEP)
+            touched = 0
+            if self.retention_days > 0:
+                touched = await expire_free_text(uow.repo, now, self.retention_days)
             await uow.commit()
         self._expired_at = now
         if touched:
@@ -59,12 +94,27 @@ class NudgeScheduler:
         return touched
 
     async def tick(self) -> int:
-        """Plan and dispatch until nothing new is due; returns messages delivered."""
+        """Plan and dispatch until nothing new is due; returns messages delivered.
+
+        Delivery starts with the first planned chunk: a Monday takes about as long as the
+        longer of planning and sending, not both in a row."""
         await self.expire()
         delivered = 0
         for _ in range(MAX_PASSES):
-            added = await self.plan()
-            sent = await self.dispatcher.dispatch()
+            planning = asyncio.create_task(self.plan())
+            sent = 0
+            try:
+                await asyncio.wait({planning}, timeout=PIPELINE_WAIT)
+                while not planning.done():  # a long plan: send what its first chunks wrote
+                    sent += await self.dispatcher.dispatch()
+                    await asyncio.wait({planning}, timeout=PIPELINE_WAIT)
+                sent += await self.dispatcher.dispatch()  # the (last chunk's) rows
+            finally:
+                if not planning.done():
+                    planning.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await planning
+            added = planning.result()
             delivered += sent
             if not added and not sent:
                 break
@@ -72,14 +122,11 @@ class NudgeScheduler:
 
     async def next_due_after(self, now: datetime) -> datetime | None:
         """The earliest moment after ``now`` at which a tick could have work."""
-        async with self.uow() as uow:
-            times = []
-            for pilot in await uow.repo.open_pilots():
-                slot = next_slot_after(pilot, now)
-                if slot is not None:
-                    times.append(slot)
-            retry = [m.next_attempt_at for m in await uow.repo.outbox() if m.status == "pending"]
-            times.extend(t for t in retry if t > now)
+        async with self.uow.read() as uow:
+            later, unknown = await uow.repo.next_due_moment(now)
+            retry = await uow.repo.next_retry_after(now)
+        times = [t for t in (later, retry) if t is not None]
+        times.extend(t for p in unknown if (t := next_slot_after(p, now)) is not None)
         return min(times) if times else None
 
     async def run_until(self, clock: SimulatedClock, target: datetime) -> None:
@@ -95,8 +142,10 @@ class NudgeScheduler:
 
     def start(self) -> None:
         self._aps = AsyncIOScheduler(timezone="UTC")
-        self._aps.add_job(self._safe_tick, "interval", seconds=TICK_SECONDS, id="tick",
-                          max_instances=1, coalesce=True)  # fmt: skip
+        # The first tick at once: a restarted process delivers what came due meanwhile.
+        self._aps.add_job(self._safe_tick, "interval", seconds=self.tick_seconds, id="tick",
+                          max_instances=1, coalesce=True,
+                          next_run_time=datetime.now(UTC))  # fmt: skip
         self._aps.start()
 
     async def _safe_tick(self) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bot import observability
 from bot.catalog import texts
 from bot.clock import Clock
+from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.services import corrections, cycle, decision_views, decisions, handlers, views
@@ -54,10 +55,17 @@ class _Seen:
 
 
 class Coach:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, defaults: PilotDefaults) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        defaults: PilotDefaults,
+        gate: Gate | None = None,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.defaults = defaults
+        self.gate = gate or Gate(32)  # the process's in-flight bound, shared by the adapters
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         started = time.perf_counter()
@@ -96,6 +104,8 @@ class Coach:
             if person.unreachable_since is not None:  # they wrote to us: reachable again
                 person.unreachable_since = None
                 repo.session.add(person)
+                assert person.id is not None
+                await repo.replan_person(person.id)  # their nudges resume in every pilot
             pilot = await self._locked_pilot(uow, workspace.id, inbound, person)
             t = texts(pilot.language if pilot else self.defaults.language)
             seen.language = t.language
@@ -134,6 +144,12 @@ class Coach:
             assert ws.id is not None
             person = await uow.repo.person(ws.id, user.id, user.name)
             assert person.id is not None
+            # Under each pilot's lock (in one order: no two homes wait for each other), so no
+            # command is halfway through one of them while it is read.
+            for channel in sorted(
+                {p.channel_id for p in await uow.repo.pilots_of_person(person.id)}
+            ):
+                await uow.lock(platform, workspace, channel, changes=False)
             pilots = await uow.repo.pilots_of_person(person.id)
             snaps = [await load_snapshot(uow.repo, p, now) for p in pilots]
             await uow.commit()

@@ -55,6 +55,15 @@ async def push_metric(
         pilot = await repo.current_pilot(named.workspace_id, named.channel_id) if named else None
         if pilot is None or pilot.id is None or not token_matches(token, pilot.webhook_token_hash):
             return HookResult(401, {"error": "unauthorized"})
+        # Then under the channel's lock, like a chat check-in, and read again: no command is
+        # halfway through this pilot (or its next cycle) while the value is stored.
+        workspace = await repo.workspace_by_id(pilot.workspace_id)
+        assert workspace is not None
+        await unit.lock(workspace.platform, workspace.external_id, pilot.channel_id)
+        pilot = await repo.current_pilot(pilot.workspace_id, pilot.channel_id)
+        if pilot is None or pilot.id is None or not token_matches(token, pilot.webhook_token_hash):
+            return HookResult(401, {"error": "unauthorized"})
+        await repo.session.refresh(pilot)
         lang = pilot.language
         if not isinstance(data, dict):
             return _bad("hook.not_an_object", lang)

@@ -8,6 +8,7 @@ Tests point ``SLACK_API_URL`` at ``fake.api_url``; nothing here ever reaches the
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -56,6 +57,9 @@ class FakeSlack:
     _plans: dict[str, deque[tuple[int, str, float]]] = field(
         default_factory=lambda: defaultdict(deque)
     )
+    _raw: dict[str, deque[tuple[int, str, float]]] = field(
+        default_factory=lambda: defaultdict(deque)
+    )
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -82,6 +86,22 @@ class FakeSlack:
         """The next ``times`` calls of ``method`` get ``{"ok": false, "error": error}``."""
         for _ in range(times):
             self._plans[method].append((200, error, 0))
+
+    def answer_raw(self, method: str, status: int, body: str = "", *, delay: float = 0,
+                   times: int = 1) -> None:  # fmt: skip
+        """The next ``times`` calls of ``method`` (or ``"response_url"``) get this HTTP status
+        and body as they are (not JSON, perhaps), after ``delay`` seconds."""
+        for _ in range(times):
+            self._raw[method].append((status, body, delay))
+
+    async def _raw_answer(self, method: str, call: Call) -> web.Response | None:
+        if not self._raw[method]:
+            return None
+        status, body, delay = self._raw[method].popleft()
+        if delay:
+            await asyncio.sleep(delay)
+        call.status, call.error = status, f"raw_{status}"
+        return web.Response(status=status, text=body)
 
     # ---- inspection ---------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
@@ -151,6 +171,9 @@ class FakeSlack:
         token = self._token(request, args)
         call = Call(method=method, args=args, token=token, at=time.monotonic())
         self.calls.append(call)
+        raw = await self._raw_answer(method, call)
+        if raw is not None:
+            return raw
         if self._plans[method]:
             status, error, retry_after = self._plans[method].popleft()
             call.status, call.error = status, error
@@ -219,7 +242,11 @@ class FakeSlack:
         args = await request.json()
         args["_name"] = request.match_info["name"]
         problem = _check_message(args)
-        self.calls.append(Call("response_url", args, None, time.monotonic(), error=problem))
+        call = Call("response_url", args, None, time.monotonic(), error=problem)
+        self.calls.append(call)
+        raw = await self._raw_answer("response_url", call)
+        if raw is not None:
+            return raw
         if problem:
             return web.Response(status=400, text=problem)
         return web.Response(text="ok")
