@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -69,13 +68,10 @@ def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
     ],
 )
 def test_demo_plays_the_whole_pilot(tmp_path: Path, lang: str, expected: list[str]) -> None:
-    started = time.monotonic()
     result = run("demo", "--lang", lang, "--out", str(tmp_path / "out"))
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     for line in expected:
         assert line in result.stdout
-    assert elapsed < 20
     out = tmp_path / "out"
     assert (out / "summary.png").read_bytes().startswith(b"\x89PNG")
     md = (out / "summary.md").read_text("utf-8")
