@@ -186,6 +186,7 @@ async def personal_data(repo: Repository, person: Person) -> dict[str, Any]:
         select(Checkin, Metric)
         .join(Metric, col(Metric.id) == col(Checkin.metric_id))
         .where(Checkin.person_id == person.id)
+        .order_by(col(Checkin.recorded_at), col(Checkin.id))  # as reported, on every database
     )
     tasks = await s.exec(select(TaskState).where(TaskState.done_by == person.id))
     retro = await s.exec(select(RetroAnswer).where(RetroAnswer.person_id == person.id))
