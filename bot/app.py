@@ -38,18 +38,18 @@ class App:
     ) -> tuple[str, str] | None:
         """(time zone, language) of the channel's current pilot, if it has one."""
         async with self.uow() as uow:
-            ws = await uow.repo.workspace(platform, workspace)
+            ws = await uow.workspaces.workspace(platform, workspace)
             assert ws.id is not None
-            pilot = await uow.repo.current_pilot(ws.id, channel)
+            pilot = await uow.pilots.current_pilot(ws.id, channel)
             return (pilot.timezone, pilot.language) if pilot else None
 
     async def load_sim_clock(self) -> datetime | None:
         async with self.uow() as uow:
-            return await uow.repo.sim_now()
+            return await uow.clock.sim_now()
 
     async def save_sim_clock(self, now: datetime) -> None:
         async with self.uow() as uow:
-            await uow.repo.set_sim_now(now)
+            await uow.clock.set_sim_now(now)
             await uow.commit()
 
     async def close(self) -> None:

@@ -26,31 +26,30 @@ class PilotNotFound(LookupError):
 
 async def export(uow: UnitOfWorkFactory, clock: Clock, fmt: str, pilot_id: int | None) -> str:
     async with uow() as unit:
-        repo = unit.repo
         pilots: list[Pilot]
         if pilot_id is None:
-            pilots = list(await repo.all_pilots())
+            pilots = list(await unit.pilots.all_pilots())
         else:
-            found = await repo.pilot(pilot_id) if is_id(pilot_id) else None
+            found = await unit.pilots.pilot(pilot_id) if is_id(pilot_id) else None
             if found is None:
                 raise PilotNotFound(f"no pilot with id {pilot_id}")
             pilots = [found]
-        snaps = [await load_snapshot(repo, p, clock.now()) for p in pilots]
+        snaps = [await load_snapshot(unit, p, clock.now()) for p in pilots]
         if fmt == "md":
-            summaries = [await load_summary(repo, s) for s in snaps]
+            summaries = [await load_summary(unit, s) for s in snaps]
             return "\n\n---\n\n".join(summary_markdown(s) for s in summaries) + "\n"
         if fmt == "csv":
             ids = sorted({c.person_id for s in snaps for c in s.all_checkins
                           if c.person_id is not None})  # fmt: skip
-            people = await repo.people(ids)
+            people = await unit.people.people(ids)
             names = {pid: p.display_name or p.external_id for pid, p in people.items()}
             return checkins_csv(*snaps, names=names)
         data: list[dict[str, Any]] = []
         for snap in snaps:
             assert snap.pilot.id is not None
-            workspace = await repo.workspace_by_id(snap.pilot.workspace_id)
-            history = await repo.role_history(snap.pilot.id)
-            people = await repo.people(sorted({h.person_id for h in history}))
+            workspace = await unit.workspaces.workspace_by_id(snap.pilot.workspace_id)
+            history = await unit.pilots.role_history(snap.pilot.id)
+            people = await unit.people.people(sorted({h.person_id for h in history}))
             data.append(
                 {
                     "pilot": snap.pilot.model_dump(mode="json"),
@@ -87,12 +86,10 @@ async def write_report(settings: Settings, pilot_id: int, out_dir: Path) -> list
     app = build_app(settings, adapters={})
     try:
         async with app.uow() as uow:
-            pilot = await uow.repo.pilot(pilot_id) if is_id(pilot_id) else None
+            pilot = await uow.pilots.pilot(pilot_id) if is_id(pilot_id) else None
             if pilot is None:
                 raise PilotNotFound(f"no pilot with id {pilot_id}")
-            summary = await load_summary(
-                uow.repo, await load_snapshot(uow.repo, pilot, app.clock.now())
-            )
+            summary = await load_summary(uow, await load_snapshot(uow, pilot, app.clock.now()))
     finally:
         await app.close()
     return await asyncio.to_thread(write_summary, summary, out_dir)

@@ -13,7 +13,7 @@ async def outbox_listing(settings: Settings, failed_only: bool) -> str:
     app = build_app(settings, adapters={})
     try:
         async with app.uow() as uow:
-            rows = await uow.repo.outbox(failed_only=failed_only)
+            rows = await uow.outbox.outbox(failed_only=failed_only)
     finally:
         await app.close()
     if not rows:

@@ -13,7 +13,6 @@ import signal
 from typing import Protocol
 
 from aiohttp import web
-from sqlalchemy import text
 
 from bot import observability
 from bot.app import App, build_app
@@ -35,8 +34,8 @@ async def healthz(request: web.Request) -> web.Response:
     body: dict[str, object] = {"status": "ok", "db": "ok"}
     try:
         async with app.uow() as uow:
-            await uow.repo.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            oldest = await uow.repo.oldest_due(app.clock.now())
+            await uow.ping()
+            oldest = await uow.outbox.oldest_due(app.clock.now())
     except Exception as exc:  # any database failure makes the service unhealthy
         log.warning("health check failed: %s", type(exc).__name__)
         return web.json_response({"status": "error", "db": "unreachable"}, status=503)
@@ -75,7 +74,7 @@ async def metrics(request: web.Request) -> web.Response:
     app: App = request.app[PILOT_APP]
     try:
         async with app.uow() as uow:
-            oldest = await uow.repo.oldest_due(app.clock.now())
+            oldest = await uow.outbox.oldest_due(app.clock.now())
         observability.OUTBOX_AGE.set((app.clock.now() - oldest).total_seconds() if oldest else 0)
     except Exception:  # the metrics stay available when the database is not
         log.warning("outbox age unavailable")

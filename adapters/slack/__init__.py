@@ -47,7 +47,7 @@ class StoredDms:
 
     async def save(self, found: list[tuple[str, str, str]]) -> None:
         async with self.uow() as unit:
-            await unit.repo.remember_dm_channels(found)
+            await unit.people.remember_dm_channels(found)
             await unit.commit()
 
 

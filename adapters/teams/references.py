@@ -54,46 +54,45 @@ class ReferenceStore:
         sender = dict(activity.get("from") or {})
         name = channel_label(activity)
         async with self.uow() as unit:
-            repo = unit.repo
             if is_personal(activity):
                 if sender.get("id"):
-                    known = await repo.load_ref(PLATFORM, tenant, USER, sender["id"])
+                    known = await unit.refs.load_ref(PLATFORM, tenant, USER, sender["id"])
                     data = {"reference": reference_of(activity), "personal": True}
                     if not (self.keep_existing and known):
-                        await repo.save_ref(PLATFORM, tenant, USER, sender["id"], data)
+                        await unit.refs.save_ref(PLATFORM, tenant, USER, sender["id"], data)
             else:
                 key = channel_key(activity)
-                known = await repo.load_ref(PLATFORM, tenant, CHANNEL, key) or {}
+                known = await unit.refs.load_ref(PLATFORM, tenant, CHANNEL, key) or {}
                 name = name or str(known.get("name") or "")
                 data = {"reference": reference_of(activity), "name": name}
                 if not (self.keep_existing and known):
-                    await repo.save_ref(PLATFORM, tenant, CHANNEL, key, data)
+                    await unit.refs.save_ref(PLATFORM, tenant, CHANNEL, key, data)
             people = [sender] if not is_personal(activity) else []
             people += [{"id": p.id, "name": p.name} for _, p in mentions_of(activity)]
             people += [m for m in members_added(activity) if m.get("id") != bot_id(activity)]
             for account in people:
                 key = str(account.get("id") or "")
-                if key and await repo.load_ref(PLATFORM, tenant, USER, key) is None:
+                if key and await unit.refs.load_ref(PLATFORM, tenant, USER, key) is None:
                     seed = {"reference": reference_of(activity, user=account), "personal": False}
-                    await repo.save_ref(PLATFORM, tenant, USER, key, seed)
+                    await unit.refs.save_ref(PLATFORM, tenant, USER, key, seed)
             await unit.commit()
         return name
 
     async def claim(self, event_id: str) -> bool:
         """De-duplicate a turn the coach does not see (welcome cards, check-in forms)."""
         async with self.uow() as unit:
-            fresh = await unit.repo.claim_event(PLATFORM, event_id, self.clock.now())
+            fresh = await unit.events.claim_event(PLATFORM, event_id, self.clock.now())
             await unit.commit()
         return fresh
 
     async def channel(self, tenant: str, channel: str) -> dict[str, Any] | None:
         async with self.uow() as unit:
-            data = await unit.repo.load_ref(PLATFORM, tenant, CHANNEL, channel)
+            data = await unit.refs.load_ref(PLATFORM, tenant, CHANNEL, channel)
         return dict(data["reference"]) if data and data.get("reference") else None
 
     async def user(self, tenant: str, user: str) -> UserRoute | None:
         async with self.uow() as unit:
-            data = await unit.repo.load_ref(PLATFORM, tenant, USER, user)
+            data = await unit.refs.load_ref(PLATFORM, tenant, USER, user)
         if not data or not data.get("reference"):
             return None
         return UserRoute(dict(data["reference"]), bool(data.get("personal")))
@@ -101,5 +100,5 @@ class ReferenceStore:
     async def save_personal(self, tenant: str, user: str, reference: dict[str, Any]) -> None:
         async with self.uow() as unit:
             data = {"reference": reference, "personal": True}
-            await unit.repo.save_ref(PLATFORM, tenant, USER, user, data)
+            await unit.refs.save_ref(PLATFORM, tenant, USER, user, data)
             await unit.commit()

@@ -54,9 +54,9 @@ async def run_demo(language: str, out_dir: Path, db_url: str, console: Console) 
         for line in script(language):
             await session.run_line(line)
         async with app.uow() as uow:
-            pilots = await uow.repo.all_pilots()
-            snap = await load_snapshot(uow.repo, pilots[-1], clock.now())
-            summary = await load_summary(uow.repo, snap)
+            pilots = await uow.pilots.all_pilots()
+            snap = await load_snapshot(uow, pilots[-1], clock.now())
+            summary = await load_summary(uow, snap)
         return write_summary(summary, out_dir)
     finally:
         await app.close()

@@ -113,7 +113,7 @@ class Dispatcher:
 
     async def _claim(self, now: datetime, limit: int) -> list[Claimed]:
         async with self.uow() as uow:
-            rows = await uow.repo.claim_due(now, limit, LEASE)
+            rows = await uow.outbox.claim_due(now, limit, LEASE)
             await uow.commit()
         return rows
 
@@ -189,7 +189,7 @@ class Dispatcher:
 
     async def _set_message_id(self, outbox_id: int, message_id: str) -> None:
         async with self.uow() as uow:
-            await uow.repo.set_message_id(outbox_id, message_id)
+            await uow.outbox.set_message_id(outbox_id, message_id)
             await uow.commit()
 
     async def _flush_until(self, done: asyncio.Event) -> None:
@@ -206,7 +206,7 @@ class Dispatcher:
         if not ids:
             return
         async with self.uow() as uow:
-            await uow.repo.mark_sent(ids, self.clock.now())
+            await uow.outbox.mark_sent(ids, self.clock.now())
             await uow.commit()
         written = set(ids)  # only forget ids once their commit went through
         self._sent = [i for i in self._sent if i not in written]
@@ -227,16 +227,12 @@ class Dispatcher:
         self, row: Claimed, exc: DeliveryError, parked: bool, now: datetime
     ) -> None:
         async with self.uow() as uow:
-            await uow.repo.record_failure(
-                row.id,
-                status="failed" if parked else "pending",
+            await uow.outbox.fail_delivery(
+                row,
+                parked=parked,
+                permanent=exc.permanent,
                 error=exc.reason[:500],
                 next_attempt_at=now + backoff(row.attempts, exc.retry_after),
+                now=now,
             )
-            person = row.person_id if exc.permanent else None
-            if person is not None and await uow.repo.mark_unreachable(person, now):
-                # the champion's digest names who cannot be reached: plan their pilots again
-                await uow.repo.replan_person(person)
-            if parked and row.pilot_id is not None:
-                await uow.repo.replan([row.pilot_id])  # a failed message is a risk to show
             await uow.commit()

@@ -22,13 +22,13 @@ from typing import Any
 
 from bot.catalog import Texts, texts
 from bot.messages import ConversationRef, Reply
+from bot.ports import AbstractUnitOfWork
 from bot.services import decision_views, nudge_views, summary_views
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
 from playbook.results import checkin_asked
 from playbook.roles import Role
-from storage.repositories import Repository
 from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = coaching.SUMMARY_WEEK
@@ -68,8 +68,8 @@ def _slot_passed(pilot: Pilot, now: datetime) -> bool:
 
 
 class Planner:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, uow: AbstractUnitOfWork) -> None:
+        self.uow = uow
         self._rows: list[dict[str, Any]] = []
         self._existing: set[str] = set()
         self._nudges: dict[tuple[object, ...], Reply] = {}
@@ -83,7 +83,7 @@ class Planner:
             return await self._plan(now)
 
     async def _plan(self, now: datetime) -> int:
-        due = await self.repo.due_pilots(now)
+        due = await self.uow.pilots.due_pilots(now)
         added = 0
         for start in range(0, len(due), CHUNK):
             added += await self.plan_chunk(due[start : start + CHUNK], now)
@@ -101,28 +101,26 @@ class Planner:
         if locked is not None:
             pilots = [p for p in pilots if p.id in locked]
         if workspaces is None:
-            workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
+            workspaces = await self.uow.workspaces.workspaces({p.workspace_id for p in pilots})
         added = 0
         chunk = [p for p in pilots if _slot_passed(p, now)]
         if chunk:
-            snaps = await load_snapshots(self.repo, chunk, now)
-            self._existing = await self.repo.outbox_keys({s.pilot_id: s.week for s in snaps})
+            snaps = await load_snapshots(self.uow, chunk, now)
+            self._existing = await self.uow.outbox.outbox_keys({s.pilot_id: s.week for s in snaps})
             self._summaries = {
-                s.pilot_id: await load_summary(self.repo, s)
-                for s in snaps
-                if s.week == SUMMARY_WEEK
+                s.pilot_id: await load_summary(self.uow, s) for s in snaps if s.week == SUMMARY_WEEK
             }
             self._rows = []
             for n, snap in enumerate(snaps, start=1):
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
                 if n % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-            added += await self.repo.enqueue_many(self._rows)
+            added += await self.uow.outbox.enqueue_many(self._rows)
             self._rows = []
-        await self.repo.set_next_due(
+        await self.uow.pilots.set_next_due(
             {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
         )
-        self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
+        self.uow.release_rows()  # a chunk's rows are done: keep memory flat
         return added
 
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
@@ -216,14 +214,14 @@ class Planner:
         roles = snap.roles_of(person.id)
         if not roles or not snap.open_tasks_for(roles):
             return None
-        workspace = await self.repo.workspace_by_id(snap.pilot.workspace_id)
+        workspace = await self.uow.workspaces.workspace_by_id(snap.pilot.workspace_id)
         assert workspace is not None
         due = calendar.snooze_until(now, snap.schedule)
         reply = nudge_views.nudge_reply(texts(snap.pilot.language), snap, roles, reminder=True)
         kind = f"snooze-{due.date().isoformat()}"
         self._rows = []
         self._add(snap, person, kind, _person_ref(workspace, person), reply, due)
-        await self.repo.enqueue_many(self._rows)
+        await self.uow.outbox.enqueue_many(self._rows)
         return due
 
     def _key(self, snap: Snapshot, person: Person | None, kind: str) -> str:

@@ -52,17 +52,17 @@ class NudgeScheduler:
         """Plan the due pilots, one chunk per transaction; returns the rows written."""
         now = self.clock.now()
         async with self.uow.read() as uow:
-            due = await uow.repo.due_pilot_ids(now)
+            due = await uow.pilots.due_pilot_ids(now)
         added = 0
         planner: Planner | None = None  # one per tick: pilots in the same state share texts
         with cycle_collection_paused():
             for start in range(0, len(due), CHUNK):
                 async with self.uow() as uow:
-                    pilots = await uow.repo.due_pilots(now, due[start : start + CHUNK])
+                    pilots = await uow.pilots.due_pilots(now, due[start : start + CHUNK])
                     if planner is None:
-                        planner = Planner(uow.repo)
-                    planner.repo = uow.repo
-                    workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
+                        planner = Planner(uow)
+                    planner.uow = uow
+                    workspaces = await uow.workspaces.workspaces({p.workspace_id for p in pilots})
                     keys = {
                         lock_key(w.platform, w.external_id, p.channel_id): p.id
                         for p in pilots
@@ -83,10 +83,10 @@ class NudgeScheduler:
         if self._expired_at is not None and now - self._expired_at < timedelta(hours=1):
             return 0
         async with self.uow() as uow:
-            await uow.repo.purge_replies(now - REPLY_KEEP)
+            await uow.outbox.purge_replies(now - REPLY_KEEP)
             touched = 0
             if self.retention_days > 0:
-                touched = await expire_free_text(uow.repo, now, self.retention_days)
+                touched = await expire_free_text(uow, now, self.retention_days)
             await uow.commit()
         self._expired_at = now
         if touched:
@@ -123,8 +123,8 @@ class NudgeScheduler:
     async def next_due_after(self, now: datetime) -> datetime | None:
         """The earliest moment after ``now`` at which a tick could have work."""
         async with self.uow.read() as uow:
-            later, unknown = await uow.repo.next_due_moment(now)
-            retry = await uow.repo.next_retry_after(now)
+            later, unknown = await uow.pilots.next_due_moment(now)
+            retry = await uow.outbox.next_retry_after(now)
         times = [t for t in (later, retry) if t is not None]
         times.extend(t for p in unknown if (t := next_slot_after(p, now)) is not None)
         return min(times) if times else None

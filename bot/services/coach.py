@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
+from bot.ports import AbstractUnitOfWork
 from bot.services import corrections, cycle, decision_views, decisions, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
@@ -32,7 +33,7 @@ from playbook import calendar
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Problem
 from playbook.roles import Action, Role, allowed_roles, may
-from storage.repositories import Repository, UnitOfWork, UnitOfWorkFactory
+from storage.repositories import UnitOfWork, UnitOfWorkFactory
 from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
@@ -89,30 +90,29 @@ class Coach:
         pilot_id: int | None = None
         async with self.uow() as uow:
             await uow.lock(inbound.platform, inbound.workspace, inbound.channel)
-            repo = uow.repo
-            if inbound.event_id and not await repo.claim_event(
+            if inbound.event_id and not await uow.events.claim_event(
                 inbound.platform, inbound.event_id, now
             ):
                 log.info("duplicate event ignored platform=%s event=%s", inbound.platform,
                          inbound.event_id)  # fmt: skip
                 return []
-            workspace = await repo.workspace(
+            workspace = await uow.workspaces.workspace(
                 inbound.platform, inbound.workspace, inbound.workspace_name
             )
             assert workspace.id is not None
-            person = await repo.person(workspace.id, inbound.user.id, inbound.user.name)
+            person = await uow.people.person(workspace.id, inbound.user.id, inbound.user.name)
             if person.unreachable_since is not None:  # they wrote to us: reachable again
                 person.unreachable_since = None
-                repo.session.add(person)
+                uow.save(person)
                 assert person.id is not None
-                await repo.replan_person(person.id)  # their nudges resume in every pilot
+                await uow.pilots.replan_person(person.id)  # their nudges resume in every pilot
             pilot = await self._locked_pilot(uow, workspace.id, inbound, person)
             t = texts(pilot.language if pilot else self.defaults.language)
             seen.language = t.language
             parsed = cmd.parse_command(inbound.text, t.language)
             seen.command = type(parsed).__name__.lower()
-            turn = Turn(repo=repo, inbound=inbound, person=person, pilot=pilot, t=t, now=now)
-            savepoint = await repo.session.begin_nested()
+            turn = Turn(uow=uow, inbound=inbound, person=person, pilot=pilot, t=t, now=now)
+            savepoint = await uow.savepoint()
             result = await self._run(turn, parsed, workspace.id)
             if isinstance(result, Problem):
                 await savepoint.rollback()
@@ -126,7 +126,7 @@ class Coach:
             if turn.pilot is not None and turn.pilot.id is not None:
                 pilot_id = turn.pilot.id
                 assert person.id is not None
-                await repo.touch(turn.pilot.id, person.id, now)
+                await uow.pilots.touch(turn.pilot.id, person.id, now)
             await uow.commit()
         observability.COMMANDS.labels(inbound.platform, seen.command, outcome).inc()
         log.info(
@@ -140,18 +140,18 @@ class Coach:
         """The person's pilots, roles and open tasks (App Home / personal tab)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            ws = await uow.repo.workspace(platform, workspace)
+            ws = await uow.workspaces.workspace(platform, workspace)
             assert ws.id is not None
-            person = await uow.repo.person(ws.id, user.id, user.name)
+            person = await uow.people.person(ws.id, user.id, user.name)
             assert person.id is not None
             # Under each pilot's lock (in one order: no two homes wait for each other), so no
             # command is halfway through one of them while it is read.
             for channel in sorted(
-                {p.channel_id for p in await uow.repo.pilots_of_person(person.id)}
+                {p.channel_id for p in await uow.pilots.pilots_of_person(person.id)}
             ):
                 await uow.lock(platform, workspace, channel, changes=False)
-            pilots = await uow.repo.pilots_of_person(person.id)
-            snaps = [await load_snapshot(uow.repo, p, now) for p in pilots]
+            pilots = await uow.pilots.pilots_of_person(person.id)
+            snaps = [await load_snapshot(uow, p, now) for p in pilots]
             await uow.commit()
         language = snaps[0].pilot.language if snaps else self.defaults.language
         return views.home_reply(texts(language), snaps, person)
@@ -159,26 +159,26 @@ class Coach:
     async def metrics_of(self, inbound: Inbound) -> tuple[str, list[tuple[str, str]]]:
         """(language, [(metric name, unit)]) of the pilot this message belongs to."""
         async with self.uow() as uow:
-            ws = await uow.repo.workspace(inbound.platform, inbound.workspace)
+            ws = await uow.workspaces.workspace(inbound.platform, inbound.workspace)
             assert ws.id is not None
-            person = await uow.repo.person(ws.id, inbound.user.id, inbound.user.name)
-            pilot = await self._pilot_for(uow.repo, ws.id, inbound, person)
+            person = await uow.people.person(ws.id, inbound.user.id, inbound.user.name)
+            pilot = await self._pilot_for(uow, ws.id, inbound, person)
             if pilot is None or pilot.id is None:
                 return self.defaults.language, []
-            metrics = await uow.repo.metrics(pilot.id)
+            metrics = await uow.metrics.metrics(pilot.id)
             await uow.commit()
             return pilot.language, [(m.name, m.unit) for m in metrics]
 
     async def form_context(self, inbound: Inbound) -> tuple[str, tuple[str, ...]]:
         """(language, the systems the candidate workflows name) for the capacity form."""
         async with self.uow() as uow:
-            ws = await uow.repo.workspace(inbound.platform, inbound.workspace)
+            ws = await uow.workspaces.workspace(inbound.platform, inbound.workspace)
             assert ws.id is not None
-            person = await uow.repo.person(ws.id, inbound.user.id, inbound.user.name)
-            pilot = await self._pilot_for(uow.repo, ws.id, inbound, person)
+            person = await uow.people.person(ws.id, inbound.user.id, inbound.user.name)
+            pilot = await self._pilot_for(uow, ws.id, inbound, person)
             if pilot is None or pilot.id is None:
                 return self.defaults.language, ()
-            snap = await load_snapshot(uow.repo, pilot, self.clock.now())
+            snap = await load_snapshot(uow, pilot, self.clock.now())
             await uow.commit()
             return pilot.language, decision_views.named_systems(snap)
 
@@ -187,21 +187,21 @@ class Coach:
     ) -> Pilot | None:
         """The message's pilot, under its channel's lock: a direct message that reaches a
         channel's pilot also waits for that channel, then reads the pilot again."""
-        pilot = await self._pilot_for(uow.repo, workspace_id, inbound, person)
+        pilot = await self._pilot_for(uow, workspace_id, inbound, person)
         if pilot is None or pilot.channel_id == inbound.channel:
             return pilot
         await uow.lock(inbound.platform, inbound.workspace, pilot.channel_id)
-        await uow.repo.session.refresh(pilot)
+        await uow.refresh(pilot)
         if pilot.status == "open":
             return pilot
-        return await self._pilot_for(uow.repo, workspace_id, inbound, person)  # a next cycle
+        return await self._pilot_for(uow, workspace_id, inbound, person)  # a next cycle
 
     async def _pilot_for(
-        self, repo: Repository, workspace_id: int, inbound: Inbound, person: Person
+        self, uow: AbstractUnitOfWork, workspace_id: int, inbound: Inbound, person: Person
     ) -> Pilot | None:
-        pilot = await repo.current_pilot(workspace_id, inbound.channel)
+        pilot = await uow.pilots.current_pilot(workspace_id, inbound.channel)
         if pilot is None and inbound.direct and person.id is not None:
-            mine = await repo.pilots_of_person(person.id)
+            mine = await uow.pilots.pilots_of_person(person.id)
             if len(mine) == 1:
                 return mine[0]
         return pilot
@@ -223,7 +223,7 @@ class Coach:
         pilot = turn.pilot
         if pilot is None or pilot.status != "open":
             return Problem("pilot.none")
-        snap = await load_snapshot(turn.repo, pilot, turn.now)
+        snap = await load_snapshot(turn.uow, pilot, turn.now)
         action = _ACTIONS.get(type(parsed))
         champion_exists = Role.CHAMPION in snap.owners
         if action is not None and not may(action, snap.roles_of(turn.person.id),
@@ -234,7 +234,7 @@ class Coach:
         if handler is not None:
             return await handler(turn, snap, parsed)
         if isinstance(parsed, cmd.Snooze):
-            due = await Planner(turn.repo).snooze(snap, turn.person, turn.now)
+            due = await Planner(turn.uow).snooze(snap, turn.person, turn.now)
             if due is None:
                 return Problem("snooze.nothing")
             local = due.astimezone(snap.schedule.tz)
@@ -245,7 +245,7 @@ class Coach:
             if problem is not None:
                 return problem
             turn.t = texts(pilot.language)
-            turn.repo.session.add(pilot)
+            turn.uow.save(pilot)
             return [views.settings_reply(turn.t, pilot)]
         raise AssertionError(f"unhandled command {parsed!r}")  # pragma: no cover
 
@@ -276,7 +276,7 @@ class Coach:
             region=d.region,
             created_at=now,
         )
-        await turn.repo.add(pilot)
+        await turn.uow.add(pilot)
         turn.pilot = pilot
         t = turn.t = texts(pilot.language)
         text = t(

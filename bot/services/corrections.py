@@ -34,7 +34,7 @@ async def process_remove(turn: Turn, snap: Snapshot, parsed: cmd.ProcessRemove) 
         return gone
     t, pilot = turn.t, snap.pilot
     assert gone.id is not None
-    remaining = await turn.repo.remove_process(snap.pilot_id, gone.id)
+    remaining = await turn.uow.processes.remove_process(snap.pilot_id, gone.id)
     if not remaining:
         text = t("process.removed_last", number=parsed.number, name=gone.name)
     else:
@@ -44,7 +44,7 @@ async def process_remove(turn: Turn, snap: Snapshot, parsed: cmd.ProcessRemove) 
             text += " " + t("process.renumbered", list=listed)
     if pilot.chosen_process_id == gone.id:
         pilot.chosen_process_id = None
-        turn.repo.session.add(pilot)
+        turn.uow.save(pilot)
         text += " " + t("process.unpicked")
     return [views.text_reply(text)]
 
@@ -111,7 +111,7 @@ async def process_edit(turn: Turn, snap: Snapshot, parsed: cmd.ProcessEdit) -> R
     derived_hours(process)
     if not changes:
         return Problem("process.unchanged", {"number": str(parsed.number)})
-    turn.repo.session.add(process)
+    turn.uow.save(process)
     text = t("process.edited", number=parsed.number, name=process.name, changes="; ".join(changes))
     return [views.text_reply(text)]
 
@@ -126,7 +126,7 @@ async def metric_remove(turn: Turn, snap: Snapshot, parsed: cmd.MetricRemove) ->
         return Problem("metric.no_such", {"value": parsed.name[:40], "names": ", ".join(names)})
     metric = next(v.metric for v in snap.metrics if v.metric.name == found[0])
     metric.removed_at = turn.now
-    turn.repo.session.add(metric)
+    turn.uow.save(metric)
     kept = sum(1 for c in snap.all_checkins if c.metric_id == metric.id)
     t = turn.t
     if kept == 0:
@@ -142,11 +142,13 @@ async def checkin_undo(turn: Turn, snap: Snapshot, _parsed: cmd.CheckinUndo) -> 
         return Problem("checkin.nothing_to_undo")
     last = max(mine, key=lambda c: (c.recorded_at, c.id or 0))
     last.withdrawn_at = turn.now
-    turn.repo.session.add(last)
-    await turn.repo.session.flush()
+    turn.uow.save(last)
+    await turn.uow.flush()
     assert last.id is not None
-    await turn.repo.restore_replaced(last.id)  # the value it replaced is the week's value again
-    restored, _ = await turn.repo.supersede_week(last.pilot_id, last.metric_id, last.week)
+    await turn.uow.metrics.restore_replaced(
+        last.id
+    )  # the value it replaced is the week's value again
+    restored, _ = await turn.uow.metrics.supersede_week(last.pilot_id, last.metric_id, last.week)
     metric = next(v.metric for v in snap.metrics if v.metric.id == last.metric_id)
     t = turn.t
     text = t("checkin.withdrawn", name=metric.name, value=t.number(last.value), unit=metric.unit,
@@ -155,6 +157,6 @@ async def checkin_undo(turn: Turn, snap: Snapshot, _parsed: cmd.CheckinUndo) -> 
         text += " " + t("numbers.restored", value=t.number(restored.value), unit=metric.unit,
                         week=last.week)  # fmt: skip
     assert turn.pilot is not None
-    after = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    after = await load_snapshot(turn.uow, turn.pilot, turn.now)
     view = next(v for v in after.metrics if v.metric.id == metric.id)
     return [views.text_reply(text + "\n" + views.metric_line(t, view))]

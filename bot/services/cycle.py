@@ -37,12 +37,12 @@ def token_matches(token: str, stored_hash: str | None) -> bool:
 
 
 async def results(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
-    return [results_reply(turn.t, await load_summary(turn.repo, snap))]
+    return [results_reply(turn.t, await load_summary(turn.uow, snap))]
 
 
 async def retro(turn: Turn, snap: Snapshot, parsed: cmd.Retro) -> Result:
     assert turn.person.id is not None
-    await turn.repo.save_retro(snap.pilot_id, turn.person.id, parsed.question, parsed.text,
+    await turn.uow.retro.save_retro(snap.pilot_id, turn.person.id, parsed.question, parsed.text,
                                turn.now)  # fmt: skip
     question = turn.t(f"retro.q{parsed.question}")
     return [views.text_reply(turn.t("retro.saved", question=question))]
@@ -51,7 +51,7 @@ async def retro(turn: Turn, snap: Snapshot, parsed: cmd.Retro) -> Result:
 async def metric_token(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     snap.pilot.webhook_token_hash = hash_token(token)
-    turn.repo.session.add(snap.pilot)
+    turn.uow.save(snap.pilot)
     text = turn.t("token.created", token=token, path=f"/hooks/metrics/{snap.pilot_id}")
     return [Reply(text=text, blocks=(Paragraph(text),), private=True)]
 
@@ -63,7 +63,7 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     if snap.week < 1:
         return Problem("cycle.not_started", {"date": turn.t.date(old.start_date)})
     old.status, old.closed_at = "closed", turn.now
-    turn.repo.session.add(old)
+    turn.uow.save(old)
     today = calendar.local_date(turn.now, old.timezone)
     start = calendar.monday_of(today) + timedelta(weeks=1)
     new = Pilot(
@@ -73,14 +73,14 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
         hourly_rate=old.hourly_rate, webhook_token_hash=old.webhook_token_hash,
         created_at=turn.now,
     )  # fmt: skip
-    await turn.repo.add(new)
+    await turn.uow.add(new)
     assert new.id is not None
     for role, person in snap.owners.items():
         assert person.id is not None
-        await turn.repo.set_role(new.id, role.value, person.id, turn.person.id, turn.now)
+        await turn.uow.pilots.set_role(new.id, role.value, person.id, turn.person.id, turn.now)
     remaining = [p for p in snap.processes if p.id != old.chosen_process_id]
     for position, process in enumerate(remaining, start=1):
-        await turn.repo.add(
+        await turn.uow.add(
             Process(pilot_id=new.id, position=position, name=process.name,
                     inputs=process.inputs, outputs=process.outputs,
                     hours_per_week=process.hours_per_week, created_by=process.created_by)
@@ -101,14 +101,14 @@ async def forget_person(turn: Turn, snap: Snapshot, parsed: cmd.Forget) -> Resul
     ref = resolve(turn.inbound, parsed.target)
     if ref is None:
         return Problem("assign.unknown_person", {"value": parsed.target[:40]})
-    person = await turn.repo.existing_person(snap.pilot.workspace_id, ref.id)
+    person = await turn.uow.people.existing_person(snap.pilot.workspace_id, ref.id)
     if person is None or person.id is None:
         return Problem("forget.unknown", {"value": parsed.target[:40]})
     if person.id == turn.person.id:
         return await forget_me(turn, snap, cmd.ForgetMe())
     assert turn.person.id is not None
-    pilots = await championed_pilots(turn.repo, turn.person.id)
-    label = await forget_in_pilots(turn.repo, person, pilots, turn.now)
+    pilots = await championed_pilots(turn.uow, turn.person.id)
+    label = await forget_in_pilots(turn.uow, person, pilots, turn.now)
     if label is None:
         return Problem("forget.not_yours", {"name": views.name_of(person)})
     return [views.text_reply(turn.t("forget.done", name=label))]
@@ -118,7 +118,7 @@ async def forget_me(turn: Turn, snap: Snapshot, _parsed: cmd.ForgetMe) -> Result
     """``forget me``: the caller's own names, notes and answers, in every pilot."""
     assert turn.person.id is not None
     label = anonymous_name(turn.person.id)
-    await forget(turn.repo, turn.person, turn.now)
+    await forget(turn.uow, turn.person, turn.now)
     return [Reply(text=(text := turn.t("forget.done_me", name=label)), blocks=(Paragraph(text),),
                   private=True)]  # fmt: skip
 
@@ -126,10 +126,10 @@ async def forget_me(turn: Turn, snap: Snapshot, _parsed: cmd.ForgetMe) -> Result
 async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
     """Post the results summary channel-wide: chart, headline facts and the HTML one-pager.
     Announcing again in the same channel updates that message instead of posting twice."""
-    workspace = await turn.repo.workspace_by_id(snap.pilot.workspace_id)
+    workspace = await turn.uow.workspaces.workspace_by_id(snap.pilot.workspace_id)
     assert workspace is not None
     channel = channel_of(parsed.channel) or snap.pilot.channel_id
-    summary = await load_summary(turn.repo, snap)
+    summary = await load_summary(turn.uow, snap)
     png = await asyncio.to_thread(chart_png, snap)
     reply = results_reply(turn.t, summary, png=png, notify=True)
     html = base64.b64encode(summary_html(summary, png).encode("utf-8")).decode("ascii")
@@ -138,7 +138,7 @@ async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
                     scheduled_for=turn.now.astimezone(snap.schedule.tz))  # fmt: skip
     ref = ConversationRef(platform=workspace.platform, workspace=workspace.external_id,
                           channel=channel)  # fmt: skip
-    again = await turn.repo.announce(
+    again = await turn.uow.outbox.announce(
         {"dedupe_key": f"{snap.pilot_id}:#{channel}:0:announce", "pilot_id": snap.pilot_id,
          "person_id": None, "week": snap.week, "kind": "announce", "target": ref.to_json(),
          "payload": payload.to_json(), "due_at": turn.now, "next_attempt_at": turn.now},

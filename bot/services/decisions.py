@@ -41,7 +41,7 @@ async def process_add(turn: Turn, snap: Snapshot, parsed: cmd.ProcessAdd) -> Res
         pain=parsed.pain, created_by=turn.person.id,
     )  # fmt: skip
     derived_hours(process)
-    await turn.repo.add(process)
+    await turn.uow.add(process)
     t = turn.t
     text = t("process.added", number=process.position, name=parsed.name,
              count=process.position, max=rules.MAX_PROCESSES)  # fmt: skip
@@ -90,8 +90,8 @@ async def process_pick(turn: Turn, snap: Snapshot, parsed: cmd.ProcessPick) -> R
         return Problem(key, params)
     assert turn.pilot is not None
     turn.pilot.chosen_process_id = process.id
-    turn.repo.session.add(turn.pilot)
-    decision = await turn.repo.decision(snap.pilot_id)
+    turn.uow.save(turn.pilot)
+    decision = await turn.uow.processes.decision(snap.pilot_id)
     decision.pick_reason = parsed.reason if best is not None else ""
     decision.passed_over = best.candidate.name if best is not None else ""
     if current is not None:  # a new workflow: its build starts over
@@ -153,10 +153,10 @@ async def capacity(turn: Turn, snap: Snapshot, parsed: cmd.CapacityCheck) -> Res
     row.builder, row.tool, row.access = builder, tool, access
     row.hours, row.budget = float(hours), budget
     row.path, row.reason, row.answered_at = rec.path.value, rec.reason, turn.now
-    turn.repo.session.add(row)
-    await turn.repo.session.flush()
+    turn.uow.save(row)
+    await turn.uow.flush()
     assert turn.pilot is not None
-    after = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    after = await load_snapshot(turn.uow, turn.pilot, turn.now)
     return [dv.capacity_reply(t, after, saved=True)]
 
 
@@ -168,7 +168,7 @@ def _spelling(snap: Snapshot, system: str) -> str:
 async def demo(turn: Turn, snap: Snapshot, parsed: cmd.DemoDate) -> Result:
     if snap.chosen is None:
         return Problem("build.no_choice")
-    decision = await turn.repo.decision(snap.pilot_id)
+    decision = await turn.uow.processes.decision(snap.pilot_id)
     decision.demo_date = parsed.day
     t = turn.t
     return [views.text_reply(t("build.demo_saved", name=snap.chosen.name, date=t.date(parsed.day)))]
@@ -177,7 +177,7 @@ async def demo(turn: Turn, snap: Snapshot, parsed: cmd.DemoDate) -> Result:
 async def live(turn: Turn, snap: Snapshot, parsed: cmd.Live) -> Result:
     if snap.chosen is None:
         return Problem("build.no_choice")
-    decision = await turn.repo.decision(snap.pilot_id)
+    decision = await turn.uow.processes.decision(snap.pilot_id)
     decision.live = parsed.live
     decision.live_at = turn.now if parsed.live else None
     key = "build.live_yes" if parsed.live else "build.live_no"
@@ -193,7 +193,7 @@ async def build(turn: Turn, snap: Snapshot, parsed: cmd.BuildChoice) -> Result:
         return Problem("build.not_needed", {"name": chosen.name})
     if snap.week < wf.OVERRUN_WEEK:
         return Problem("build.too_early")
-    decision = await turn.repo.decision(snap.pilot_id)
+    decision = await turn.uow.processes.decision(snap.pilot_id)
     decision.overrun = parsed.choice
     decision.overrun_at = turn.now
     t = turn.t

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.catalog import Texts
 from bot.messages import Inbound, PersonRef, Reply
+from bot.ports import AbstractUnitOfWork
 from bot.services import views
 from bot.services.snapshot import Snapshot, load_snapshot
 from playbook import rules
@@ -15,7 +16,6 @@ from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Measurement, Problem, parse_measurement, unit_group
 from playbook.results import MetricKind, MetricSpec, Per, metric_spec
 from playbook.roles import Role
-from storage.repositories import Repository
 from storage.tables import Checkin, Metric, Person, Pilot, Process
 
 Result = list[Reply] | Problem
@@ -25,7 +25,7 @@ Result = list[Reply] | Problem
 class Turn:
     """What one handler works with."""
 
-    repo: Repository
+    uow: AbstractUnitOfWork
     inbound: Inbound
     person: Person
     pilot: Pilot | None
@@ -57,16 +57,16 @@ async def assign(turn: Turn, snap: Snapshot, parsed: cmd.Assign) -> Result:
     if ref is None:
         return Problem("assign.unknown_person", {"value": parsed.target[:40]})
     assert turn.pilot is not None and turn.pilot.id is not None
-    target = await turn.repo.person(turn.pilot.workspace_id, ref.id, ref.name)
+    target = await turn.uow.people.person(turn.pilot.workspace_id, ref.id, ref.name)
     current = snap.owners.get(parsed.role)
     t = turn.t
     role = views.role_name(t, parsed.role)
     if current is not None and current.id == target.id:
         return Problem("assign.same", {"role": role, "name": views.name_of(target)})
     assert target.id is not None
-    await turn.repo.set_role(turn.pilot.id, parsed.role.value, target.id, turn.person.id,
+    await turn.uow.pilots.set_role(turn.pilot.id, parsed.role.value, target.id, turn.person.id,
                              turn.now)  # fmt: skip
-    snap = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    snap = await load_snapshot(turn.uow, turn.pilot, turn.now)
     text = t("assign.done", role=role, name=views.name_of(target, notify=True))
     text += "\n" + views.formula_line(t, snap) + " " + t(f"formula.verdict.{snap.formula.mode}")
     return [views.text_reply(text)]
@@ -85,13 +85,13 @@ async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
         if parsed.note and task.id not in snap.coaching.done - snap.coaching.evidence.keys():
             assert turn.pilot is not None and turn.pilot.id is not None
             assert turn.person.id is not None
-            await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
+            await turn.uow.tasks.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
                                       parsed.note)  # fmt: skip
         return [views.text_reply(views.evidence_line(t, snap, task))]
     if task.id in snap.done:
         return Problem("done.already", {"number": str(task.number)})
     assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
-    await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
+    await turn.uow.tasks.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
                               parsed.note)  # fmt: skip
     left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
     key = "done.ok" if left else "done.ok_last"  # never "0 tasks left"
@@ -117,7 +117,9 @@ async def done_many(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
         return Problem("done.skipped", {"numbers": ", ".join(str(x.number) for x in before)})
     assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
     for task in fresh:
-        await turn.repo.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now, parsed.note)
+        await turn.uow.tasks.mark_done(
+            turn.pilot.id, task.id, turn.person.id, turn.now, parsed.note
+        )
     done_now = snap.done | {x.id for x in fresh}
     left = sum(1 for x in snap.roadmap.open_tasks(snap.week, done_now) if x.role in roles)
     text = t("done.ok_many", items="; ".join(f"[{x.number}] {x.title}" for x in fresh))
@@ -134,7 +136,7 @@ async def process_add(turn: Turn, snap: Snapshot, parsed: cmd.ProcessAdd) -> Res
         return problem
     assert turn.pilot is not None and turn.pilot.id is not None
     hours = float(parsed.hours_per_week) if parsed.hours_per_week is not None else None
-    await turn.repo.add(
+    await turn.uow.add(
         Process(pilot_id=turn.pilot.id, position=len(names) + 1, name=parsed.name,
                 inputs=parsed.inputs, outputs=parsed.outputs, hours_per_week=hours,
                 created_by=turn.person.id)
@@ -157,7 +159,7 @@ async def process_pick(turn: Turn, snap: Snapshot, parsed: cmd.ProcessPick) -> R
     assert turn.pilot is not None
     process = snap.processes[parsed.number - 1]
     turn.pilot.chosen_process_id = process.id
-    turn.repo.session.add(turn.pilot)
+    turn.uow.save(turn.pilot)
     return [views.text_reply(turn.t("process.picked", name=process.name))]
 
 
@@ -181,7 +183,7 @@ async def metric_add(turn: Turn, snap: Snapshot, parsed: cmd.MetricAdd) -> Resul
         return spec
     assert turn.pilot is not None and turn.pilot.id is not None
     modeler = snap.owners.get(Role.MODELER)
-    await turn.repo.add(
+    await turn.uow.add(
         Metric(pilot_id=turn.pilot.id, name=parsed.name, unit=parsed.unit,
                baseline=float(parsed.baseline), target=target,
                lower_is_better=parsed.lower_is_better, kind=spec.kind.value,
@@ -240,14 +242,14 @@ async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measureme
     export), and the answer says so."""
     assert turn.pilot is not None and turn.pilot.id is not None and metric.id is not None
     value = float(measured.value)
-    await turn.repo.add(
+    await turn.uow.add(
         Checkin(pilot_id=turn.pilot.id, metric_id=metric.id, person_id=turn.person.id,
                 week=snap.week, value=value, note=measured.note,
                 recorded_at=turn.now)
     )  # fmt: skip
-    _kept, replaced = await turn.repo.supersede_week(turn.pilot.id, metric.id, snap.week)
+    _kept, replaced = await turn.uow.metrics.supersede_week(turn.pilot.id, metric.id, snap.week)
     t = turn.t
-    after = await load_snapshot(turn.repo, turn.pilot, turn.now)
+    after = await load_snapshot(turn.uow, turn.pilot, turn.now)
     view = next(v for v in after.metrics if v.metric.id == metric.id)
     text = t("checkin.recorded", name=metric.name, value=t.number(value), unit=metric.unit,
              week=snap.week)  # fmt: skip
@@ -264,13 +266,13 @@ async def record(turn: Turn, snap: Snapshot, metric: Metric, measured: Measureme
 async def pause(turn: Turn, snap: Snapshot, _parsed: cmd.Pause) -> Result:
     """``pause``: no nudges, reminders or retrospective prompts to the caller in this pilot."""
     assert turn.person.id is not None
-    if not await turn.repo.set_paused(snap.pilot_id, turn.person.id, turn.now, True):
+    if not await turn.uow.pilots.set_paused(snap.pilot_id, turn.person.id, turn.now, True):
         return Problem("pause.already")
     return [views.text_reply(turn.t("pause.done"))]
 
 
 async def resume(turn: Turn, snap: Snapshot, _parsed: cmd.Resume) -> Result:
     assert turn.person.id is not None
-    if not await turn.repo.set_paused(snap.pilot_id, turn.person.id, turn.now, False):
+    if not await turn.uow.pilots.set_paused(snap.pilot_id, turn.person.id, turn.now, False):
         return Problem("resume.not_paused")
     return [views.text_reply(turn.t("resume.done"))]

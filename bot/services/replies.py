@@ -30,7 +30,7 @@ async def queue_reply(
     """Write ``reply`` to the outbox for another try; ``why`` names the failure (no user text)."""
     now = clock.now()
     async with uow() as unit:
-        await unit.repo.enqueue(
+        await unit.outbox.enqueue(
             {
                 "dedupe_key": f"{KIND}:{uuid.uuid4().hex}",
                 "pilot_id": None,

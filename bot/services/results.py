@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.ports import AbstractUnitOfWork
 from bot.services.snapshot import Snapshot
 from playbook.results import Candidate, PilotResults, recommend_next
-from storage.repositories import Repository
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,13 @@ def pilot_results(snap: Snapshot) -> PilotResults:
     )
 
 
-async def load_summary(repo: Repository, snap: Snapshot) -> Summary:
-    answers = await repo.retro_answers(snap.pilot_id)
+async def load_summary(uow: AbstractUnitOfWork, snap: Snapshot) -> Summary:
+    answers = await uow.retro.retro_answers(snap.pilot_id)
     quotes = tuple(Quote(a.question, p.display_name or p.external_id, a.text) for a, p in answers)
-    done = await repo.done_tasks(snap.pilot_id)
+    done = await uow.tasks.done_tasks(snap.pilot_id)
     built = tuple(done[t].note for t in BUILD_TASKS if t in done and done[t].note)
     reporters = sorted({c.person_id for c in snap.all_checkins if c.person_id is not None})
-    people = await repo.people(reporters) if reporters else {}
+    people = await uow.people.people(reporters) if reporters else {}
     names = {pid: p.display_name or p.external_id for pid, p in people.items()}
     return Summary(snap=snap, results=pilot_results(snap), quotes=quotes, built=built,
                    names=names)  # fmt: skip

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.ports import AbstractUnitOfWork
 from playbook import calendar, coaching
 from playbook.parsing.numbers import unit_group
 from playbook.results import MetricResult, Per, Reading, metric_result, stored_kind
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
-from storage.repositories import PilotRows, Repository, load_pilot_rows
+from storage.repositories import PilotRows
 from storage.tables import (
     BuildDecision,
     CapacityCheck,
@@ -117,16 +118,16 @@ def _schedule(zone: str, weekday: int, nudge_time: str, region: str) -> calendar
     return calendar.Schedule(zone=zone, weekday=weekday, at=at, region=region)
 
 
-async def load_snapshot(repo: Repository, pilot: Pilot, now: datetime) -> Snapshot:
-    return (await load_snapshots(repo, [pilot], now))[0]
+async def load_snapshot(uow: AbstractUnitOfWork, pilot: Pilot, now: datetime) -> Snapshot:
+    return (await load_snapshots(uow, [pilot], now))[0]
 
 
 async def load_snapshots(
-    repo: Repository, pilots: Sequence[Pilot], now: datetime
+    uow: AbstractUnitOfWork, pilots: Sequence[Pilot], now: datetime
 ) -> list[Snapshot]:
     """Snapshots of many pilots with one query per table."""
     ids = [p.id for p in pilots if p.id is not None]
-    rows = await load_pilot_rows(repo, ids, NUDGE_KINDS)
+    rows = await uow.pilots.load_pilot_rows(ids, NUDGE_KINDS)
     return [build_snapshot(pilot, rows, now) for pilot in pilots]
 
 

@@ -48,28 +48,29 @@ async def push_metric(
 ) -> HookResult:
     now = clock.now()
     async with uow() as unit:
-        repo = unit.repo
         # One token per channel's pilot series: the URL of any cycle reaches the channel's
         # newest one, and only with that cycle's token (next cycle carries it over).
-        named = await repo.pilot(pilot_id)
-        pilot = await repo.current_pilot(named.workspace_id, named.channel_id) if named else None
+        named = await unit.pilots.pilot(pilot_id)
+        pilot = (
+            await unit.pilots.current_pilot(named.workspace_id, named.channel_id) if named else None
+        )
         if pilot is None or pilot.id is None or not token_matches(token, pilot.webhook_token_hash):
             return HookResult(401, {"error": "unauthorized"})
         # Then under the channel's lock, like a chat check-in, and read again: no command is
         # halfway through this pilot (or its next cycle) while the value is stored.
-        workspace = await repo.workspace_by_id(pilot.workspace_id)
+        workspace = await unit.workspaces.workspace_by_id(pilot.workspace_id)
         assert workspace is not None
         await unit.lock(workspace.platform, workspace.external_id, pilot.channel_id)
-        pilot = await repo.current_pilot(pilot.workspace_id, pilot.channel_id)
+        pilot = await unit.pilots.current_pilot(pilot.workspace_id, pilot.channel_id)
         if pilot is None or pilot.id is None or not token_matches(token, pilot.webhook_token_hash):
             return HookResult(401, {"error": "unauthorized"})
-        await repo.session.refresh(pilot)
+        await unit.refresh(pilot)
         lang = pilot.language
         if not isinstance(data, dict):
             return _bad("hook.not_an_object", lang)
         if pilot.status != "open":
             return _bad("hook.closed", lang)
-        metrics = await repo.metrics(pilot.id)
+        metrics = await unit.metrics.metrics(pilot.id)
         if not metrics:
             return _bad("hook.no_metrics", lang)
         name = data.get("metric")
@@ -101,14 +102,14 @@ async def push_metric(
         if week < 1:
             return _bad("checkin.before_start", lang)
         assert metric.id is not None
-        written = await repo.insert_ignore(
+        written = await unit.insert_ignore(
             Checkin,
             {"pilot_id": pilot.id, "metric_id": metric.id, "person_id": None, "week": week,
              "value": float(measured), "note": note.strip(), "source": "webhook",
              "idempotency_key": key, "recorded_at": at},
         )  # fmt: skip
         if written:  # one value per metric and week: the latest recorded replaces the others
-            await repo.supersede_week(pilot.id, metric.id, week)
+            await unit.metrics.supersede_week(pilot.id, metric.id, week)
         await unit.commit()
     log.info("metric pushed url_pilot=%s pilot=%s metric=%s week=%s duplicate=%s", pilot_id,
              pilot.id, metric.id, week, not written)  # fmt: skip

@@ -49,13 +49,13 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
 
 async def rows(h: Harness, table: type[SQLModel]) -> list[dict[str, Any]]:
     async with h.app.uow() as uow:
-        result = await uow.repo.session.exec(select(table))
+        result = await uow.session.exec(select(table))
         return sorted((r.model_dump() for r in result.all()), key=repr)
 
 
 async def count(h: Harness, table: type[SQLModel]) -> int:
     async with h.app.uow() as uow:
-        result = await uow.repo.session.exec(select(func.count()).select_from(table))
+        result = await uow.session.exec(select(func.count()).select_from(table))
         return int(result.one())
 
 
@@ -68,9 +68,9 @@ async def state(
 
 async def pilot(h: Harness, channel: str = "ki-pilot", workspace: str = "local") -> Pilot | None:
     async with h.app.uow() as uow:
-        ws = await uow.repo.workspace("console", workspace)
+        ws = await uow.workspaces.workspace("console", workspace)
         assert ws.id is not None
-        return await uow.repo.current_pilot(ws.id, channel)
+        return await uow.pilots.current_pilot(ws.id, channel)
 
 
 async def the_pilot(h: Harness, channel: str = "ki-pilot", workspace: str = "local") -> Pilot:
@@ -85,21 +85,21 @@ async def checkins(
     p = await the_pilot(h, channel, workspace)
     assert p.id is not None
     async with h.app.uow() as uow:
-        return list(await uow.repo.checkins(p.id))
+        return list(await uow.metrics.checkins(p.id))
 
 
 async def processes(h: Harness, channel: str = "ki-pilot") -> list[Process]:
     p = await the_pilot(h, channel)
     assert p.id is not None
     async with h.app.uow() as uow:
-        return list(await uow.repo.processes(p.id))
+        return list(await uow.processes.processes(p.id))
 
 
 async def metrics(h: Harness, channel: str = "ki-pilot") -> list[Metric]:
     p = await the_pilot(h, channel)
     assert p.id is not None
     async with h.app.uow() as uow:
-        return list(await uow.repo.metrics(p.id))
+        return list(await uow.metrics.metrics(p.id))
 
 
 async def roles(h: Harness, channel: str = "ki-pilot", workspace: str = "local") -> dict[str, str]:
@@ -107,20 +107,20 @@ async def roles(h: Harness, channel: str = "ki-pilot", workspace: str = "local")
     p = await the_pilot(h, channel, workspace)
     assert p.id is not None
     async with h.app.uow() as uow:
-        return {role: person.external_id for role, person in (await uow.repo.roles(p.id)).items()}
+        return {role: person.external_id for role, person in (await uow.pilots.roles(p.id)).items()}
 
 
 async def done_tasks(h: Harness, channel: str = "ki-pilot") -> dict[str, TaskState]:
     p = await the_pilot(h, channel)
     assert p.id is not None
     async with h.app.uow() as uow:
-        return dict(await uow.repo.done_tasks(p.id))
+        return dict(await uow.tasks.done_tasks(p.id))
 
 
 async def person_id(h: Harness, external_id: str, workspace: str = "local") -> int | None:
     """The id of a person, or None if nobody with that id was ever stored."""
     async with h.app.uow() as uow:
-        result = await uow.repo.session.exec(
+        result = await uow.session.exec(
             select(Person)
             .join(Workspace, Workspace.id == Person.workspace_id)  # type: ignore[arg-type]
             .where(Workspace.external_id == workspace, Person.external_id == external_id)

@@ -118,7 +118,7 @@ async def test_assign_names_role_owners_with_the_formula(harness: Harness) -> No
     p = await cs.the_pilot(harness)
     assert p.id is not None
     async with harness.app.uow() as uow:
-        history = await uow.repo.role_history(p.id)
+        history = await uow.pilots.role_history(p.id)
     modeler_rows = [(r.person_id, r.ended_at is None) for r in history if r.role == "modeler"]
     assert modeler_rows == [
         (await cs.person_id(harness, "olaf"), False),

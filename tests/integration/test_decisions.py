@@ -111,8 +111,8 @@ async def test_a_lower_ranked_pick_asks_for_a_reason_the_report_quotes(harness: 
         "waiting longest”" in status
     )
     async with h.app.uow() as uow:
-        [pilot] = await uow.repo.all_pilots()
-        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, h.clock.now()))
+        [pilot] = await uow.pilots.all_pilots()
+        summary = await load_summary(uow, await load_snapshot(uow, pilot, h.clock.now()))
     report = summary_markdown(summary)
     assert (
         '> Picked over "Repair request triage" (recommended): “parts delays keep customers '

@@ -36,11 +36,11 @@ async def seed(url: str, count: int, platform: str = "http") -> None:
     uow = UnitOfWorkFactory(engine)
     now = datetime.now(UTC) - timedelta(minutes=1)
     async with uow() as unit:
-        ws = await unit.repo.workspace(platform, "T1")
+        ws = await unit.workspaces.workspace(platform, "T1")
         assert ws.id is not None
         pilot = Pilot(workspace_id=ws.id, channel_id="C1", start_date=now.date(),
                       timezone="Europe/Berlin", language="en", created_at=now)  # fmt: skip
-        await unit.repo.add(pilot)
+        await unit.add(pilot)
         assert pilot.id is not None
         ref = ConversationRef(platform=platform, workspace="T1", user="U1").to_json()
         rows = [
@@ -49,7 +49,7 @@ async def seed(url: str, count: int, platform: str = "http") -> None:
              "next_attempt_at": now}
             for i in range(count)
         ]  # fmt: skip
-        await unit.repo.enqueue_many(rows)
+        await unit.outbox.enqueue_many(rows)
         await unit.commit()
     await engine.dispose()
 
@@ -123,7 +123,7 @@ async def test_three_processes_deliver_3000_nudges_exactly_once(
     assert len(duplicates) <= CONCURRENCY + MAX_UNFLUSHED
     engine = make_engine(url)
     async with UnitOfWorkFactory(engine)() as unit:
-        rows = (await unit.repo.session.exec(select(OutboxMessage))).all()
+        rows = (await unit.session.exec(select(OutboxMessage))).all()
     await engine.dispose()
     assert all(r.status == "sent" for r in rows) and len(rows) == 3000
 
@@ -192,7 +192,7 @@ async def test_permanent_error_pauses_nudges_and_tells_the_champion(harness: Har
     await harness.advance_to(datetime(2027, 1, 11, 9, 30, tzinfo=BERLIN))
     async with harness.app.uow() as uow:
         olaf_rows = [
-            r for r in (await uow.repo.session.exec(select(OutboxMessage))).all()
+            r for r in (await uow.session.exec(select(OutboxMessage))).all()
             if r.target.get("user") == "olaf"
         ]  # fmt: skip
     assert len(olaf_rows) == 1
@@ -223,4 +223,4 @@ async def test_transient_errors_park_a_row_after_max_attempts(harness: Harness) 
 async def _rows(h: Harness) -> list[OutboxMessage]:
     async with h.app.uow() as uow:
         query = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        return list((await uow.repo.session.exec(query)).all())
+        return list((await uow.session.exec(query)).all())

@@ -27,8 +27,8 @@ def at_week(h: Harness, week: int) -> None:
 
 async def _summary(h: Harness) -> object:
     async with h.app.uow() as uow:
-        pilot = (await uow.repo.all_pilots())[0]
-        return await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, h.clock.now()))
+        pilot = (await uow.pilots.all_pilots())[0]
+        return await load_summary(uow, await load_snapshot(uow, pilot, h.clock.now()))
 
 
 async def test_the_week_1_example_claims_no_savings(harness: Harness) -> None:

@@ -81,8 +81,8 @@ async def test_forget_leaves_no_trace_but_results_still_render(harness: Harness)
     assert "olafsson" not in dump.lower()
     assert "former-member-" in dump
     async with h.app.uow() as uow:
-        pilot = (await uow.repo.all_pilots())[0]
-        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, h.clock.now()))
+        pilot = (await uow.pilots.all_pilots())[0]
+        summary = await load_summary(uow, await load_snapshot(uow, pilot, h.clock.now()))
     reply = results_reply(texts("en"), summary)
     # two check-ins of week 1: one week value, a baseline measurement, no improvement claimed
     assert "repair time: baseline 8 days, not enough data from weeks 9–12 yet" in reply.text

@@ -84,9 +84,9 @@ async def test_next_cycle_carries_roles_and_remaining_candidates(harness: Harnes
     assert "Champion: @clara" in status and "Process modeler: @olaf" in status
     assert "not chosen yet (2 candidates)" in status
     async with h.app.uow() as uow:
-        pilots = (await uow.repo.session.exec(select(Pilot).order_by(Pilot.id))).all()
+        pilots = (await uow.session.exec(select(Pilot).order_by(Pilot.id))).all()
         assert [(p.cycle, p.status) for p in pilots] == [(1, "closed"), (2, "open")]
-        old = await load_snapshot(uow.repo, pilots[0], h.clock.now())
+        old = await load_snapshot(uow, pilots[0], h.clock.now())
         assert old.chosen is not None and old.chosen.name == "Triage"  # still readable
 
 
@@ -111,7 +111,7 @@ async def test_webhook_auth_validation_idempotency_isolation(harness: Harness, s
     assert match is not None and match.group(1) != first
     token = match.group(1)
     async with h.app.uow() as uow:
-        stored = (await uow.repo.session.exec(select(Pilot))).one().webhook_token_hash
+        stored = (await uow.session.exec(select(Pilot))).one().webhook_token_hash
     assert stored is not None and token not in stored  # kept hashed
     url = f"{server}/hooks/metrics/1"
     good = {"metric": "repair time", "value": 6.5, "note": "from Make", "idempotency_key": "run-1"}
@@ -152,7 +152,7 @@ async def test_webhook_auth_validation_idempotency_isolation(harness: Harness, s
         assert status == 201
         assert (await post(good, to=f"{server}/hooks/metrics/abc"))[0] == 401
     async with h.app.uow() as uow:
-        rows = (await uow.repo.session.exec(select(Checkin))).all()
+        rows = (await uow.session.exec(select(Checkin))).all()
     assert sorted((r.pilot_id, r.value, r.source) for r in rows) == [
         (1, 6.5, "webhook"),
         (2, 30.0, "webhook"),
@@ -176,8 +176,8 @@ async def test_html_one_pager_is_self_contained(harness: Harness, tmp_path: Path
         await h.say("olaf", f"checkin repair time {value}")
     await h.say("olaf", "retro 1 Clear <rules> & good data")
     async with h.app.uow() as uow:
-        pilot = (await uow.repo.session.exec(select(Pilot))).one()
-        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, h.clock.now()))
+        pilot = (await uow.session.exec(select(Pilot))).one()
+        summary = await load_summary(uow, await load_snapshot(uow, pilot, h.clock.now()))
     write_summary(summary, tmp_path)
     html = (tmp_path / "summary.html").read_text("utf-8")
     parser = _Links()

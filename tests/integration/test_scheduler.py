@@ -32,7 +32,7 @@ def ref_users(sent: list[tuple[ConversationRef, Reply]], needle: str) -> list[st
 
 async def _outbox(h: Harness) -> list[OutboxMessage]:
     async with h.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(OutboxMessage))).all())
+        return list((await uow.session.exec(select(OutboxMessage))).all())
 
 
 async def test_week_one_nudges_go_out_once_to_each_owner(harness: Harness) -> None:
@@ -224,7 +224,7 @@ async def test_each_pilot_gets_its_own_text_when_many_are_planned_in_one_tick(
         await harness.say(f"chief{i}", f"assign champion @chief{i}", channel=channel)
         await harness.say(f"chief{i}", f"assign modeler @mod{i}", channel=channel)
     async with harness.app.uow() as uow:
-        await uow.repo.session.exec(
+        await uow.session.exec(
             update(Person)
             .where(col(Person.external_id).startswith("mod"))
             .values(unreachable_since=datetime(2027, 1, 4, tzinfo=UTC))

@@ -13,8 +13,9 @@ from sqlalchemy import Text, cast
 from sqlalchemy.exc import StatementError
 from sqlmodel import func, select
 
+from bot.ports import AbstractUnitOfWork
 from storage.db import make_engine
-from storage.repositories import Repository, UnitOfWorkFactory
+from storage.repositories import UnitOfWorkFactory
 from storage.tables import (
     Checkin,
     Metric,
@@ -41,11 +42,11 @@ async def uow(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
 
 async def count(uow: UnitOfWorkFactory, table: type[Any]) -> int:
     async with uow() as u:
-        return int((await u.repo.session.exec(select(func.count()).select_from(table))).one())
+        return int((await u.session.exec(select(func.count()).select_from(table))).one())
 
 
-async def new_pilot(repo: Repository, channel: str = "C1") -> tuple[Workspace, Pilot]:
-    ws = await repo.workspace("slack", "T1", "Acme")
+async def new_pilot(uow: AbstractUnitOfWork, channel: str = "C1") -> tuple[Workspace, Pilot]:
+    ws = await uow.workspaces.workspace("slack", "T1", "Acme")
     assert ws.id is not None
     pilot = Pilot(
         workspace_id=ws.id,
@@ -55,38 +56,38 @@ async def new_pilot(repo: Repository, channel: str = "C1") -> tuple[Workspace, P
         language="de",
         created_at=NOW,
     )
-    await repo.add(pilot)
+    await uow.add(pilot)
     return ws, pilot
 
 
 async def test_workspace_and_person_get_or_create_is_idempotent(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        ws1 = await u.repo.workspace("slack", "T1", "Acme")
-        ws2 = await u.repo.workspace("slack", "T1")
+        ws1 = await u.workspaces.workspace("slack", "T1", "Acme")
+        ws2 = await u.workspaces.workspace("slack", "T1")
         assert ws1.id == ws2.id
         assert ws1.id is not None
-        p1 = await u.repo.person(ws1.id, "U1", "Anna")
-        p2 = await u.repo.person(ws1.id, "U1")
+        p1 = await u.people.person(ws1.id, "U1", "Anna")
+        p2 = await u.people.person(ws1.id, "U1")
         assert p1.id == p2.id
         await u.commit()
     async with uow() as u:
-        ws3 = await u.repo.workspace("slack", "T1", "Acme Corp")  # a renamed workspace
-        other_platform = await u.repo.workspace("teams", "T1")
+        ws3 = await u.workspaces.workspace("slack", "T1", "Acme Corp")  # a renamed workspace
+        other_platform = await u.workspaces.workspace("teams", "T1")
         assert ws3.id == ws1.id
         assert other_platform.id != ws1.id
         assert ws1.id is not None
-        p3 = await u.repo.person(ws1.id, "U1", "Anna B.")
+        p3 = await u.people.person(ws1.id, "U1", "Anna B.")
         assert p3.id == p1.id
         assert other_platform.id is not None
-        elsewhere = await u.repo.person(other_platform.id, "U1", "Anna")
+        elsewhere = await u.people.person(other_platform.id, "U1", "Anna")
         assert elsewhere.id != p1.id
         await u.commit()
     async with uow() as u:
-        ws = await u.repo.workspace_by_id(ws1.id)
-        person = await u.repo.person_by_id(p1.id or 0)
+        ws = await u.workspaces.workspace_by_id(ws1.id)
+        person = await u.people.person_by_id(p1.id or 0)
         assert ws is not None and ws.name == "Acme Corp"
         assert person is not None and person.display_name == "Anna B."
-        assert await u.repo.people([p1.id or 0, elsewhere.id or 0]) == {
+        assert await u.people.people([p1.id or 0, elsewhere.id or 0]) == {
             p1.id: person,
             elsewhere.id: elsewhere,
         }
@@ -96,19 +97,19 @@ async def test_workspace_and_person_get_or_create_is_idempotent(uow: UnitOfWorkF
 
 async def test_role_history_keeps_ended_assignments(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        ws, pilot = await new_pilot(u.repo)
+        ws, pilot = await new_pilot(u)
         assert ws.id is not None and pilot.id is not None
-        anna = await u.repo.person(ws.id, "U1", "Anna")
-        ben = await u.repo.person(ws.id, "U2", "Ben")
+        anna = await u.people.person(ws.id, "U1", "Anna")
+        ben = await u.people.person(ws.id, "U2", "Ben")
         assert anna.id is not None and ben.id is not None
-        await u.repo.set_role(pilot.id, "modeler", anna.id, None, NOW)
-        await u.repo.set_role(pilot.id, "champion", anna.id, None, NOW)
-        await u.repo.set_role(pilot.id, "modeler", ben.id, anna.id, NOW + timedelta(days=7))
+        await u.pilots.set_role(pilot.id, "modeler", anna.id, None, NOW)
+        await u.pilots.set_role(pilot.id, "champion", anna.id, None, NOW)
+        await u.pilots.set_role(pilot.id, "modeler", ben.id, anna.id, NOW + timedelta(days=7))
         await u.commit()
     async with uow() as u:
-        current = await u.repo.roles(pilot.id)
+        current = await u.pilots.roles(pilot.id)
         assert {r: p.external_id for r, p in current.items()} == {"modeler": "U2", "champion": "U1"}
-        history = await u.repo.role_history(pilot.id)
+        history = await u.pilots.role_history(pilot.id)
         assert [(r.role, r.person_id, r.assigned_by) for r in history] == [
             ("modeler", anna.id, None),
             ("champion", anna.id, None),
@@ -117,56 +118,56 @@ async def test_role_history_keeps_ended_assignments(uow: UnitOfWorkFactory) -> N
         assert history[0].ended_at == NOW + timedelta(days=7)
         assert history[1].ended_at is None
         assert history[2].ended_at is None
-        assert [p.id for p in await u.repo.pilots_of_person(ben.id)] == [pilot.id]
-        assert [p.id for p in await u.repo.pilots_of_person(anna.id)] == [pilot.id]
-        await u.repo.set_role(pilot.id, "champion", ben.id, ben.id, NOW + timedelta(days=8))
-        assert await u.repo.pilots_of_person(anna.id) == []  # no current role left
+        assert [p.id for p in await u.pilots.pilots_of_person(ben.id)] == [pilot.id]
+        assert [p.id for p in await u.pilots.pilots_of_person(anna.id)] == [pilot.id]
+        await u.pilots.set_role(pilot.id, "champion", ben.id, ben.id, NOW + timedelta(days=8))
+        assert await u.pilots.pilots_of_person(anna.id) == []  # no current role left
     assert await count(uow, RoleAssignment) == 3  # that last change was not committed
 
 
 async def test_insert_ignore_writes_once_and_keeps_the_first_row(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        await u.repo.insert_ignore(
+        await u.insert_ignore(
             Workspace, {"platform": "slack", "external_id": "T9", "name": "first"}
         )
-        await u.repo.insert_ignore(
+        await u.insert_ignore(
             Workspace, {"platform": "slack", "external_id": "T9", "name": "second"}
         )  # no IntegrityError: the conflict is ignored
         await u.commit()
     async with uow() as u:
-        await u.repo.insert_ignore(
+        await u.insert_ignore(
             Workspace, {"platform": "slack", "external_id": "T9", "name": "third"}
         )
-        await u.repo.insert_ignore(
+        await u.insert_ignore(
             Workspace, {"platform": "teams", "external_id": "T9", "name": "other"}
         )
         await u.commit()
     async with uow() as u:
-        rows = (await u.repo.session.exec(select(Workspace).order_by(Workspace.id))).all()
+        rows = (await u.session.exec(select(Workspace).order_by(Workspace.id))).all()
         assert [(w.platform, w.name) for w in rows] == [("slack", "first"), ("teams", "other")]
 
 
 async def test_insert_ignore_reports_whether_it_wrote(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
         values = {"platform": "slack", "external_id": "T9", "name": "first"}
-        assert await u.repo.insert_ignore(Workspace, values) is True
-        assert await u.repo.insert_ignore(Workspace, values) is False
+        assert await u.insert_ignore(Workspace, values) is True
+        assert await u.insert_ignore(Workspace, values) is False
         await u.commit()
     async with uow() as u:
-        assert await u.repo.insert_ignore(Workspace, values) is False
+        assert await u.insert_ignore(Workspace, values) is False
 
 
 async def test_mark_done_writes_once(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        ws, pilot = await new_pilot(u.repo)
+        ws, pilot = await new_pilot(u)
         assert ws.id is not None and pilot.id is not None
-        anna = await u.repo.person(ws.id, "U1")
+        anna = await u.people.person(ws.id, "U1")
         assert anna.id is not None
-        await u.repo.mark_done(pilot.id, "map-processes", anna.id, NOW, "first")
-        await u.repo.mark_done(pilot.id, "map-processes", anna.id, NOW, "second")
+        await u.tasks.mark_done(pilot.id, "map-processes", anna.id, NOW, "first")
+        await u.tasks.mark_done(pilot.id, "map-processes", anna.id, NOW, "second")
         await u.commit()
     async with uow() as u:
-        done = await u.repo.done_tasks(pilot.id)
+        done = await u.tasks.done_tasks(pilot.id)
         assert list(done) == ["map-processes"]
         assert done["map-processes"].note == "first"
         assert done["map-processes"].done_by == anna.id
@@ -188,26 +189,26 @@ def outbox_row(pilot_id: int, key: str, text: str) -> dict[str, Any]:
 
 async def test_enqueue_the_same_dedupe_key_twice_writes_one_row(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        _, pilot = await new_pilot(u.repo)
+        _, pilot = await new_pilot(u)
         assert pilot.id is not None
-        await u.repo.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "first"))
-        await u.repo.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "second"))
+        await u.outbox.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "first"))
+        await u.outbox.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "second"))
         await u.commit()
     assert await count(uow, OutboxMessage) == 1
     async with uow() as u:  # also across transactions (a restarted process)
-        await u.repo.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "third"))
-        await u.repo.enqueue(outbox_row(pilot.id, "p1:U1:w1:reminder", "other"))
+        await u.outbox.enqueue(outbox_row(pilot.id, "p1:U1:w1:weekly", "third"))
+        await u.outbox.enqueue(outbox_row(pilot.id, "p1:U1:w1:reminder", "other"))
         await u.commit()
     async with uow() as u:
-        rows = (await u.repo.session.exec(select(OutboxMessage))).all()
+        rows = (await u.session.exec(select(OutboxMessage))).all()
         assert sorted((m.dedupe_key, m.payload["text"]) for m in rows) == [
             ("p1:U1:w1:reminder", "other"),
             ("p1:U1:w1:weekly", "first"),
         ]
-        assert await u.repo.claim_due(NOW - timedelta(seconds=1), 10, timedelta(minutes=2)) == []
-        due = await u.repo.claim_due(NOW, 10, timedelta(minutes=2))
+        assert await u.outbox.claim_due(NOW - timedelta(seconds=1), 10, timedelta(minutes=2)) == []
+        due = await u.outbox.claim_due(NOW, 10, timedelta(minutes=2))
         assert len(due) == 2 and all(m.attempts == 1 for m in due)
-        assert await u.repo.claim_due(NOW, 10, timedelta(minutes=2)) == []  # leased
+        assert await u.outbox.claim_due(NOW, 10, timedelta(minutes=2)) == []  # leased
         await u.commit()
     assert await count(uow, OutboxMessage) == 2
 
@@ -228,21 +229,21 @@ async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -
         outbox_row(0, "e", "") | {"due_at": twice.replace(fold=1), "message_id": "1.5"},
     ]
     async with uow() as u:
-        _, pilot = await new_pilot(u.repo)
-        person = await u.repo.person(pilot.workspace_id, "U1", "Ute")
+        _, pilot = await new_pilot(u)
+        person = await u.people.person(pilot.workspace_id, "U1", "Ute")
         for row in rows:
             row.update(pilot_id=pilot.id, person_id=row.get("person_id", person.id))
-        assert await u.repo.enqueue_many(rows[:2]) == 2
-        assert await u.repo.enqueue_many(rows) == 5  # a and b exist: c, d and e are new
+        assert await u.outbox.enqueue_many(rows[:2]) == 2
+        assert await u.outbox.enqueue_many(rows) == 5  # a and b exist: c, d and e are new
         for row in rows:
-            await u.repo.enqueue(row | {"dedupe_key": "orm-" + row["dedupe_key"]})
+            await u.outbox.enqueue(row | {"dedupe_key": "orm-" + row["dedupe_key"]})
         await u.commit()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     as_stored = select(table.c.dedupe_key, cast(table.c.due_at, Text),
                        cast(table.c.next_attempt_at, Text))  # fmt: skip
     async with uow() as u:
-        stored = {m.dedupe_key: m for m in (await u.repo.session.exec(select(OutboxMessage)))}
-        raw = {key: rest for key, *rest in await u.repo.session.exec(as_stored)}
+        stored = {m.dedupe_key: m for m in (await u.session.exec(select(OutboxMessage)))}
+        raw = {key: rest for key, *rest in await u.session.exec(as_stored)}
     assert len(stored) == 10
     for key in "abcde":  # times as the same text in the database: SQL compares and sorts it
         assert raw[key] == raw["orm-" + key]
@@ -261,24 +262,24 @@ async def test_enqueue_many_writes_what_enqueue_writes(uow: UnitOfWorkFactory) -
 
 async def test_enqueue_reports_a_duplicate(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        _, pilot = await new_pilot(u.repo)
+        _, pilot = await new_pilot(u)
         assert pilot.id is not None
-        assert await u.repo.enqueue(outbox_row(pilot.id, "k", "first")) is True
-        assert await u.repo.enqueue(outbox_row(pilot.id, "k", "second")) is False
+        assert await u.outbox.enqueue(outbox_row(pilot.id, "k", "first")) is True
+        assert await u.outbox.enqueue(outbox_row(pilot.id, "k", "second")) is False
 
 
 async def test_claim_event_once(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        assert await u.repo.claim_event("slack", "Ev1", NOW)
-        assert not await u.repo.claim_event("slack", "Ev1", NOW)
+        assert await u.events.claim_event("slack", "Ev1", NOW)
+        assert not await u.events.claim_event("slack", "Ev1", NOW)
         await u.commit()
     async with uow() as u:
-        assert not await u.repo.claim_event("slack", "Ev1", NOW + timedelta(minutes=1))
-        assert await u.repo.claim_event("teams", "Ev1", NOW)  # ids are per platform
-        assert await u.repo.claim_event("slack", "Ev2", NOW)
+        assert not await u.events.claim_event("slack", "Ev1", NOW + timedelta(minutes=1))
+        assert await u.events.claim_event("teams", "Ev1", NOW)  # ids are per platform
+        assert await u.events.claim_event("slack", "Ev2", NOW)
     # the block above was not committed: Ev2 can still be claimed
     async with uow() as u:
-        assert await u.repo.claim_event("slack", "Ev2", NOW)
+        assert await u.events.claim_event("slack", "Ev2", NOW)
         await u.commit()
     assert await count(uow, ProcessedEvent) == 2
 
@@ -286,55 +287,55 @@ async def test_claim_event_once(uow: UnitOfWorkFactory) -> None:
 async def test_claim_event_stores_each_id_once(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
         for _ in range(3):
-            await u.repo.claim_event("slack", "Ev1", NOW)
+            await u.events.claim_event("slack", "Ev1", NOW)
         await u.commit()
     async with uow() as u:
-        await u.repo.claim_event("slack", "Ev1", NOW + timedelta(hours=1))
+        await u.events.claim_event("slack", "Ev1", NOW + timedelta(hours=1))
         await u.commit()
     async with uow() as u:
-        rows = (await u.repo.session.exec(select(ProcessedEvent))).all()
+        rows = (await u.session.exec(select(ProcessedEvent))).all()
         assert [(e.platform, e.event_id, e.received_at) for e in rows] == [("slack", "Ev1", NOW)]
 
 
 async def test_leaving_without_commit_rolls_back(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        ws, _ = await new_pilot(u.repo)
+        ws, _ = await new_pilot(u)
         assert ws.id is not None
-        await u.repo.person(ws.id, "U1", "Anna")
-        await u.repo.set_sim_now(NOW)
+        await u.people.person(ws.id, "U1", "Anna")
+        await u.clock.set_sim_now(NOW)
     with pytest.raises(RuntimeError, match="boom"):
         async with uow() as u:
-            await u.repo.workspace("slack", "T2")
+            await u.workspaces.workspace("slack", "T2")
             raise RuntimeError("boom")
     for table in (Workspace, Person, Pilot, SimClock):
         assert await count(uow, table) == 0, table
     async with uow() as u:
-        assert await u.repo.sim_now() is None
-        assert await u.repo.open_pilots() == []
+        assert await u.clock.sim_now() is None
+        assert await u.pilots.open_pilots() == []
     with pytest.raises(RuntimeError, match="outside"):
-        _ = uow().repo
+        _ = uow().pilots
 
 
 async def test_utc_datetimes_come_back_timezone_aware(uow: UnitOfWorkFactory) -> None:
     local = datetime(2027, 3, 28, 3, 30, tzinfo=BERLIN)  # 01:30 UTC, just after the switch
     async with uow() as u:
-        ws, pilot = await new_pilot(u.repo)
+        ws, pilot = await new_pilot(u)
         assert ws.id is not None and pilot.id is not None
-        anna = await u.repo.person(ws.id, "U1")
+        anna = await u.people.person(ws.id, "U1")
         assert anna.id is not None
         metric = Metric(pilot_id=pilot.id, name="repair time", unit="days", baseline=8.0)
-        await u.repo.add(metric)
+        await u.add(metric)
         assert metric.id is not None
-        await u.repo.add(
+        await u.add(
             Checkin(pilot_id=pilot.id, metric_id=metric.id, person_id=anna.id, week=12,
                     value=6.5, recorded_at=local)
         )  # fmt: skip
-        await u.repo.touch(pilot.id, anna.id, local)
+        await u.pilots.touch(pilot.id, anna.id, local)
         await u.commit()
     async with uow() as u:
-        [checkin] = await u.repo.checkins(pilot.id)
-        stored = await u.repo.pilot(pilot.id)
-        activity = await u.repo.activity(pilot.id)
+        [checkin] = await u.metrics.checkins(pilot.id)
+        stored = await u.pilots.pilot(pilot.id)
+        activity = await u.pilots.activity(pilot.id)
     for value in (checkin.recorded_at, stored and stored.created_at, activity[anna.id]):
         assert isinstance(value, datetime)
         assert value.tzinfo is not None
@@ -346,22 +347,22 @@ async def test_utc_datetimes_come_back_timezone_aware(uow: UnitOfWorkFactory) ->
 async def test_a_naive_datetime_is_refused(uow: UnitOfWorkFactory) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         async with uow() as u:
-            await u.repo.set_sim_now(datetime(2027, 1, 4, 9, 0))
+            await u.clock.set_sim_now(datetime(2027, 1, 4, 9, 0))
             await u.commit()
     assert await count(uow, SimClock) == 0
 
 
 async def test_sim_clock_save_and_load(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        assert await u.repo.sim_now() is None
-        await u.repo.set_sim_now(datetime(2027, 1, 4, 9, 30, tzinfo=BERLIN))
+        assert await u.clock.sim_now() is None
+        await u.clock.set_sim_now(datetime(2027, 1, 4, 9, 30, tzinfo=BERLIN))
         await u.commit()
     async with uow() as u:
-        assert await u.repo.sim_now() == datetime(2027, 1, 4, 8, 30, tzinfo=UTC)
-        await u.repo.set_sim_now(NOW)
+        assert await u.clock.sim_now() == datetime(2027, 1, 4, 8, 30, tzinfo=UTC)
+        await u.clock.set_sim_now(NOW)
         await u.commit()
     async with uow() as u:
-        loaded = await u.repo.sim_now()
+        loaded = await u.clock.sim_now()
     assert loaded == NOW
     assert loaded is not None and loaded.utcoffset() == timedelta(0)
     assert await count(uow, SimClock) == 1
@@ -369,27 +370,27 @@ async def test_sim_clock_save_and_load(uow: UnitOfWorkFactory) -> None:
 
 async def test_conversation_refs_are_saved_and_updated(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        assert await u.repo.load_ref("teams", "T1", "user", "U1") is None
-        await u.repo.save_ref("teams", "T1", "user", "U1", {"serviceUrl": "https://a"})
+        assert await u.refs.load_ref("teams", "T1", "user", "U1") is None
+        await u.refs.save_ref("teams", "T1", "user", "U1", {"serviceUrl": "https://a"})
         await u.commit()
     async with uow() as u:
-        assert await u.repo.load_ref("teams", "T1", "user", "U1") == {"serviceUrl": "https://a"}
-        await u.repo.save_ref("teams", "T1", "user", "U1", {"serviceUrl": "https://b"})
+        assert await u.refs.load_ref("teams", "T1", "user", "U1") == {"serviceUrl": "https://a"}
+        await u.refs.save_ref("teams", "T1", "user", "U1", {"serviceUrl": "https://b"})
         await u.commit()
     async with uow() as u:
-        assert await u.repo.load_ref("teams", "T1", "user", "U1") == {"serviceUrl": "https://b"}
-        assert await u.repo.load_ref("teams", "T1", "channel", "U1") is None
+        assert await u.refs.load_ref("teams", "T1", "user", "U1") == {"serviceUrl": "https://b"}
+        assert await u.refs.load_ref("teams", "T1", "channel", "U1") is None
 
 
 async def test_current_pilot_is_per_workspace_and_channel(uow: UnitOfWorkFactory) -> None:
     async with uow() as u:
-        ws, pilot = await new_pilot(u.repo, "C1")
-        other = await u.repo.workspace("slack", "T2")
+        ws, pilot = await new_pilot(u, "C1")
+        other = await u.workspaces.workspace("slack", "T2")
         assert ws.id is not None and other.id is not None
         await u.commit()
     async with uow() as u:
-        found = await u.repo.current_pilot(ws.id, "C1")
+        found = await u.pilots.current_pilot(ws.id, "C1")
         assert found is not None and found.id == pilot.id
-        assert await u.repo.current_pilot(other.id, "C1") is None
-        assert await u.repo.current_pilot(ws.id, "C2") is None
-        assert [p.id for p in await u.repo.open_pilots()] == [pilot.id]
+        assert await u.pilots.current_pilot(other.id, "C1") is None
+        assert await u.pilots.current_pilot(ws.id, "C2") is None
+        assert [p.id for p in await u.pilots.open_pilots()] == [pilot.id]

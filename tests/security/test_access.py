@@ -102,7 +102,7 @@ async def test_forget_from_another_channel_does_not_touch_a_pilot(
     assert f"<@{OLAF}>" in status or "Olaf" in status
     assert "former-member" not in status
     async with w.app.uow() as uow:  # Olaf's note in Clara's pilot is still there
-        notes = (await uow.repo.session.exec(select(Checkin.note))).all()
+        notes = (await uow.session.exec(select(Checkin.note))).all()
     assert notes == ["triage draft ready"]
 
 
@@ -181,7 +181,7 @@ async def test_emulator_mode_posts_only_to_loopback_and_keeps_stored_references(
         await server.advance_to(START.replace(hour=10))
         assert any(c.conversation.startswith(CHANNEL) for c in connector.since(mark))
         async with server.app.uow() as uow:
-            ref = await uow.repo.load_ref("teams", teams.tenant, "channel", CHANNEL)
+            ref = await uow.refs.load_ref("teams", teams.tenant, "channel", CHANNEL)
         assert ref is not None and ref["reference"]["serviceUrl"] == connector.url
     finally:
         await runner.cleanup()
@@ -280,7 +280,7 @@ async def test_a_private_proactive_reply_goes_to_the_dm_never_the_channel(
     to_channel_only = ConversationRef("console", "local", channel="ki-pilot")
     async with harness.app.uow() as uow:
         for n, ref in enumerate((to_channel_and_user, to_channel_only)):
-            await uow.repo.enqueue({
+            await uow.outbox.enqueue({
                 "dedupe_key": f"private-{n}", "pilot_id": 1, "person_id": None, "week": 1,
                 "kind": "announce", "target": ref.to_json(), "payload": secret.to_json(),
                 "due_at": START, "next_attempt_at": START,

@@ -21,14 +21,14 @@ async def test_a_failed_insert_does_not_quote_what_the_user_wrote(db_url: str) -
     now = datetime(2027, 1, 4, 8, 30, tzinfo=UTC)
     try:
         async with uow() as unit:
-            ws = await unit.repo.workspace("console", "local")
+            ws = await unit.workspaces.workspace("console", "local")
             assert ws.id is not None
             pilot = Pilot(workspace_id=ws.id, channel_id="ki-pilot", start_date=date(2027, 1, 4),
                           timezone="Europe/Berlin", language="de", created_at=now)  # fmt: skip
-            await unit.repo.add(pilot)
+            await unit.add(pilot)
             assert pilot.id is not None
             with pytest.raises(IntegrityError) as failed:  # no such metric
-                await unit.repo.add(Checkin(pilot_id=pilot.id, metric_id=999, week=1, value=1.0,
+                await unit.add(Checkin(pilot_id=pilot.id, metric_id=999, week=1, value=1.0,
                                             note=SECRET, recorded_at=now))  # fmt: skip
     finally:
         await engine.dispose()

@@ -97,8 +97,8 @@ async def test_reports_name_people_by_display_name_never_by_token(
     await harness.say("clara", "assign champion @clara")
     await harness.say("clara", "assign integrator @olaf")
     async with harness.app.uow() as uow:
-        pilot = (await uow.repo.all_pilots())[0]
-        summary = await load_summary(uow.repo, await load_snapshot(uow.repo, pilot, START))
+        pilot = (await uow.pilots.all_pilots())[0]
+        summary = await load_summary(uow, await load_snapshot(uow, pilot, START))
     for path in write_summary(summary, tmp_path):
         if path.suffix in (".md", ".html", ".csv", ".json"):
             written = path.read_text("utf-8")

@@ -65,7 +65,7 @@ def outcomes(results: list[list[Reply]]) -> Counter[str]:
 async def rows(h: Harness, table: type[Any], **where: object) -> list[Any]:
     async with h.app.uow() as uow:
         query: Any = select(table).where(*(getattr(table, k) == v for k, v in where.items()))
-        return list((await uow.repo.session.exec(query)).all())
+        return list((await uow.session.exec(query)).all())
 
 
 async def test_fifty_concurrent_assigns_on_a_new_pilot_make_one_champion(
@@ -151,9 +151,9 @@ async def test_a_lasting_conflict_gets_a_polite_answer_and_stores_nothing(harnes
     await _team(h)
     await h.say("olaf", "process add Triage hours=2")
     async with h.app.uow() as uow:  # a gap: the next process add picks position 2, taken
-        first = (await uow.repo.session.exec(select(Process))).one()
+        first = (await uow.session.exec(select(Process))).one()
         first.position = 2
-        uow.repo.session.add(first)
+        uow.save(first)
         await uow.commit()
     [reply] = await h.app.coach.handle(inbound("olaf", "process add Parts hours=3"))
     assert reply.problem == "command.conflict"
@@ -203,9 +203,9 @@ async def test_slack_burst_of_slash_commands_is_answered_every_time(
     answered = {c.args["_name"] for c in world.fake.of("response_url")}
     assert len(answered) == 20
     async with world.app.uow() as uow:
-        names = (await uow.repo.session.exec(select(Metric.name))).all()
+        names = (await uow.session.exec(select(Metric.name))).all()
         assert sorted(names) == ["m0", "m1", "m2"]
-        count = (await uow.repo.session.exec(select(func.count()).select_from(Pilot))).one()
+        count = (await uow.session.exec(select(func.count()).select_from(Pilot))).one()
         assert count == 1
 
 

@@ -32,7 +32,7 @@ async def open_modal(world: SlackWorld, user: str) -> dict[str, Any]:
 
 async def checkins(world: SlackWorld) -> list[Checkin]:
     async with world.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(Checkin))).all())
+        return list((await uow.session.exec(select(Checkin))).all())
 
 
 async def test_slash_checkin_opens_a_modal_with_a_number_input_per_metric(

@@ -60,7 +60,7 @@ async def opened(world: SlackWorld, user: str, text: str) -> dict[str, Any]:
 
 async def stored(world: SlackWorld, table: Any) -> list[Any]:
     async with world.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(table))).all())
+        return list((await uow.session.exec(select(table))).all())
 
 
 TRIAGE = {"name": "Repair request triage", "inputs": "e-mail, phone, web form",

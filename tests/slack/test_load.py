@@ -47,7 +47,7 @@ def answers(fake: FakeSlack) -> Counter[str]:
 
 async def rows(world: SlackWorld, table: Any) -> list[Any]:
     async with world.app.uow.read() as uow:
-        return list((await uow.repo.session.exec(select(table))).all())
+        return list((await uow.session.exec(select(table))).all())
 
 
 async def test_200_concurrent_commands_on_sqlite_are_all_answered_and_none_stored_twice(

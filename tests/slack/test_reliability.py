@@ -21,7 +21,7 @@ RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 async def pilots(world: SlackWorld) -> list[Pilot]:
     async with world.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(Pilot))).all())
+        return list((await uow.session.exec(select(Pilot))).all())
 
 
 async def team(world: SlackWorld) -> None:
@@ -65,7 +65,7 @@ async def test_a_retried_event_is_handled_once(world: SlackWorld) -> None:
         "To score it, add: cases=… minutes=…, rules=…, data=yes|partly|no "
         "(process edit 1 …)."]  # fmt: skip
     async with world.app.uow() as uow:
-        assert len((await uow.repo.session.exec(select(Process))).all()) == 1
+        assert len((await uow.session.exec(select(Process))).all()) == 1
 
 
 async def test_retried_commands_and_clicks_are_handled_once(world: SlackWorld) -> None:
@@ -89,7 +89,7 @@ async def test_a_429_storm_delays_every_nudge_but_drops_none(world: SlackWorld) 
     await world.app.scheduler.tick()
     # what the SDK's retry handler could not get through waits in the outbox for Retry-After
     async with world.app.uow() as uow:
-        waiting = [m for m in await uow.repo.outbox() if m.status == "pending"]
+        waiting = [m for m in await uow.outbox.outbox() if m.status == "pending"]
     assert waiting, "some nudges should still be waiting after the storm"
     assert all("ratelimited" in m.last_error for m in waiting)
     now = world.clock.now()
@@ -107,7 +107,7 @@ async def test_a_429_storm_delays_every_nudge_but_drops_none(world: SlackWorld) 
         for before, after in itertools.pairwise(mine):
             assert before.status == 429 and after.at - before.at >= 1.0
     async with world.app.uow() as uow:
-        assert all(m.status == "sent" for m in (await uow.repo.session.exec(
+        assert all(m.status == "sent" for m in (await uow.session.exec(
             select(OutboxMessage))).all())  # fmt: skip
 
 
@@ -119,7 +119,7 @@ async def test_permanent_slack_errors_fail_the_delivery_without_retries(
     world.fake.fail("chat.postMessage", "account_inactive")
     await world.app.scheduler.tick()
     async with world.app.uow() as uow:
-        failed = await uow.repo.outbox(failed_only=True)
+        failed = await uow.outbox.outbox(failed_only=True)
     assert sorted(m.last_error for m in failed) == [
         "slack: account_inactive", "slack: user_not_found"
     ]  # fmt: skip
@@ -135,7 +135,7 @@ async def test_transient_slack_errors_are_retried_later(world: SlackWorld) -> No
     world.fake.fail("chat.postMessage", "internal_error", times=2)
     await world.app.scheduler.tick()
     async with world.app.uow() as uow:
-        pending = [m for m in await uow.repo.outbox() if m.status == "pending"]
+        pending = [m for m in await uow.outbox.outbox() if m.status == "pending"]
     assert len(pending) == 2 and all(m.last_error == "slack: internal_error" for m in pending)
     world.clock.set(world.clock.now().replace(hour=world.clock.now().hour + 1))
     await world.app.scheduler.tick()

@@ -112,7 +112,7 @@ async def test_two_workspaces_install_and_never_see_each_others_pilot(
 
     # workspace A's pilot is untouched
     async with w.app.uow() as uow:
-        session = uow.repo.session
+        session = uow.session
         assert len((await session.exec(select(Pilot))).all()) == 1
         assert len((await session.exec(select(RoleAssignment))).all()) == 2
         assert (await session.exec(select(Checkin))).all() == []
@@ -162,4 +162,4 @@ async def test_a_workspace_without_installation_is_not_served(oauth_world: Slack
     [told] = oauth_world.fake.of("response_url")
     assert told.args["text"] == texts("en")("slack.reinstall")  # ours, not bolt's English
     async with oauth_world.app.uow() as uow:
-        assert (await uow.repo.session.exec(select(Pilot))).all() == []
+        assert (await uow.session.exec(select(Pilot))).all() == []

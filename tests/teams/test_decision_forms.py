@@ -59,7 +59,7 @@ class Run:
 
     async def rows(self, table: Any) -> list[Any]:
         async with self.server.app.uow() as uow:
-            return list((await uow.repo.session.exec(select(table))).all())
+            return list((await uow.session.exec(select(table))).all())
 
 
 def inputs_of(call: Call) -> dict[str, dict[str, Any]]:

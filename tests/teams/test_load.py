@@ -21,7 +21,7 @@ async def test_an_answer_the_connector_refuses_is_retried_from_the_outbox(
     status, _ = await server.post(teams.channel_message("clara", "help"))
     assert status == 200
     async with server.app.uow.read() as uow:
-        queued = (await uow.repo.session.exec(select(OutboxMessage))).all()
+        queued = (await uow.session.exec(select(OutboxMessage))).all()
     assert [(q.kind, q.status) for q in queued] == [("reply", "pending")]
     assert connector.sent() == []
     server.clock.set(server.clock.now() + timedelta(seconds=10))
@@ -42,4 +42,4 @@ async def test_beyond_the_bound_the_reply_says_busy(
     assert status == 200
     assert "try again in a minute" in connector.sent()[0].fallback
     async with server.app.uow.read() as uow:
-        assert (await uow.repo.session.exec(select(Pilot))).all() == []
+        assert (await uow.session.exec(select(Pilot))).all() == []

@@ -24,7 +24,7 @@ async def open_pilot(server: TeamsServer, teams: TeamsClient) -> None:
 
 async def outbox(server: TeamsServer) -> list[OutboxMessage]:
     async with server.app.uow() as uow:
-        return list((await uow.repo.session.exec(select(OutboxMessage))).all())
+        return list((await uow.session.exec(select(OutboxMessage))).all())
 
 
 async def test_the_same_activity_id_is_handled_once(
@@ -62,7 +62,7 @@ async def test_with_an_app_id_requests_without_a_valid_token_get_401(
         assert (status, body) == (401, {"error": "unauthorized"}), headers
     assert connector.calls == []
     async with server.app.uow() as uow:
-        assert (await uow.repo.session.exec(select(Person))).all() == []
+        assert (await uow.session.exec(select(Person))).all() == []
 
 
 async def test_without_an_app_id_the_emulator_needs_no_token(
