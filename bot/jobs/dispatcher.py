@@ -26,8 +26,8 @@ from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
-from bot.ports import ChatAdapter, DeliveryError
-from storage.repositories import Claimed, UnitOfWorkFactory
+from bot.ports import AbstractUnitOfWorkFactory, ChatAdapter, DeliveryError
+from storage.records import Claimed
 
 log = logging.getLogger("pilot_coach.delivery")
 T = TypeVar("T")
@@ -95,7 +95,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 class Dispatcher:
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: AbstractUnitOfWorkFactory,
         adapters: Mapping[str, ChatAdapter],
         clock: Clock,
         limiter: RateLimiter | None = None,

@@ -19,9 +19,9 @@ from bot import observability
 from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import CHUNK, Planner, cycle_collection_paused, next_slot_after
+from bot.ports import AbstractUnitOfWorkFactory
 from bot.services.privacy import expire_free_text
 from storage.locks import lock_key
-from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
 
@@ -34,7 +34,7 @@ PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new row
 class NudgeScheduler:
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: AbstractUnitOfWorkFactory,
         dispatcher: Dispatcher,
         clock: Clock,
         retention_days: int = 0,

@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
-from bot.ports import AbstractUnitOfWork
+from bot.ports import AbstractUnitOfWork, AbstractUnitOfWorkFactory
 from bot.services import corrections, cycle, decision_views, decisions, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
@@ -33,7 +33,6 @@ from playbook import calendar
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Problem
 from playbook.roles import Action, Role, allowed_roles, may
-from storage.repositories import UnitOfWork, UnitOfWorkFactory
 from storage.tables import Person, Pilot
 
 log = logging.getLogger("pilot_coach.commands")
@@ -58,7 +57,7 @@ class _Seen:
 class Coach:
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: AbstractUnitOfWorkFactory,
         clock: Clock,
         defaults: PilotDefaults,
         gate: Gate | None = None,
@@ -183,7 +182,7 @@ class Coach:
             return pilot.language, decision_views.named_systems(snap)
 
     async def _locked_pilot(
-        self, uow: UnitOfWork, workspace_id: int, inbound: Inbound, person: Person
+        self, uow: AbstractUnitOfWork, workspace_id: int, inbound: Inbound, person: Person
     ) -> Pilot | None:
         """The message's pilot, under its channel's lock: a direct message that reaches a
         channel's pilot also waits for that channel, then reads the pilot again."""

@@ -16,7 +16,7 @@ from datetime import timedelta
 from bot import observability
 from bot.clock import Clock
 from bot.messages import ConversationRef, Reply
-from storage.repositories import UnitOfWorkFactory
+from bot.ports import AbstractUnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.replies")
 
@@ -25,7 +25,7 @@ FIRST_RETRY = timedelta(seconds=5)
 
 
 async def queue_reply(
-    uow: UnitOfWorkFactory, clock: Clock, ref: ConversationRef, reply: Reply, why: str
+    uow: AbstractUnitOfWorkFactory, clock: Clock, ref: ConversationRef, reply: Reply, why: str
 ) -> None:
     """Write ``reply`` to the outbox for another try; ``why`` names the failure (no user text)."""
     now = clock.now()
