@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import httpx
 from cryptography.fernet import Fernet
-from sqlalchemy import text
 
 from bot.settings import Settings
-from storage.db import current_revision, head_revision, make_engine, sync_url
+from storage.db import current_revision, head_revision, make_engine, ping, sync_url
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
@@ -43,8 +42,7 @@ async def check_database(settings: Settings) -> list[Check]:
                                           "pilot-coach db upgrade")]  # fmt: skip
     engine = make_engine(settings.database_url)
     try:
-        async with engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)
+        await asyncio.wait_for(ping(engine), timeout=10)
     except Exception as exc:  # any driver error means: not reachable
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:160]
         return [Check("database", "fail", f"{where} is not reachable ({reason}): check "

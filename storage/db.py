@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -102,6 +102,12 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Asyn
         pool_size=pool_size,
         max_overflow=max_overflow,
     )
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (``pilot-coach doctor``)."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 def _alembic_config(url: str) -> Config:
