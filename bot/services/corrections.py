@@ -145,9 +145,8 @@ async def checkin_undo(turn: Turn, snap: Snapshot, _parsed: cmd.CheckinUndo) -> 
     turn.uow.save(last)
     await turn.uow.flush()
     assert last.id is not None
-    await turn.uow.metrics.restore_replaced(
-        last.id
-    )  # the value it replaced is the week's value again
+    # the value it replaced is the week's value again
+    await turn.uow.metrics.restore_replaced(last.id)
     restored, _ = await turn.uow.metrics.supersede_week(last.pilot_id, last.metric_id, last.week)
     metric = next(v.metric for v in snap.metrics if v.metric.id == last.metric_id)
     t = turn.t

@@ -86,13 +86,13 @@ async def done(turn: Turn, snap: Snapshot, parsed: cmd.Done) -> Result:
             assert turn.pilot is not None and turn.pilot.id is not None
             assert turn.person.id is not None
             await turn.uow.tasks.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
-                                      parsed.note)  # fmt: skip
+                                           parsed.note)  # fmt: skip
         return [views.text_reply(views.evidence_line(t, snap, task))]
     if task.id in snap.done:
         return Problem("done.already", {"number": str(task.number)})
     assert turn.pilot is not None and turn.pilot.id is not None and turn.person.id is not None
     await turn.uow.tasks.mark_done(turn.pilot.id, task.id, turn.person.id, turn.now,
-                              parsed.note)  # fmt: skip
+                                   parsed.note)  # fmt: skip
     left = len(snap.roadmap.open_tasks(snap.week, snap.done | {task.id}, task.role))
     key = "done.ok" if left else "done.ok_last"  # never "0 tasks left"
     return [views.text_reply(t(key, number=task.number, title=task.title, count=left))]
