@@ -144,9 +144,7 @@ class PrivacyRepository(SessionRepository):
                 row.payload, row.target = payload, target
                 s.add(row)
         await s.flush()
-        if not await self._present(
-            person, None
-        ):  # nothing of them is left anywhere: erase the rest
+        if not await self._present(person, None):  # nothing of them is left: erase the rest
             await self.forget(person, now)
         return stand_in.display_name
 
