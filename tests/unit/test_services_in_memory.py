@@ -7,7 +7,7 @@ what a command changes, what a refused command leaves, the Monday's nudges and a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
@@ -15,8 +15,16 @@ from bot.jobs.scheduler import NudgeScheduler
 from bot.messages import Inbound, PersonRef, plain_text
 from bot.ports import DeliveryError
 from bot.services.coach import Coach, PilotDefaults
-from storage.tables import OutboxMessage, Person, Pilot, RoleAssignment, TaskState
-from tests.conftest import START, RecordingAdapter
+from storage.tables import (
+    Checkin,
+    OutboxMessage,
+    Person,
+    Pilot,
+    Process,
+    RoleAssignment,
+    TaskState,
+)
+from tests.conftest import BERLIN, START, RecordingAdapter
 from tests.fakes.uow import FakeUnitOfWorkFactory
 
 
@@ -125,3 +133,30 @@ async def test_a_unit_of_work_without_commit_rolls_back() -> None:
         assert ws.name == "Local"
         assert ws.id is not None
         assert await unit.people.existing_person(ws.id, "U0ANNA01") is None
+
+
+async def test_one_checkin_a_week_and_undo_restores_the_one_it_replaced() -> None:
+    w = world()
+    await team(w)
+    await w.say("olaf", 'metric add "repair time" days baseline=8 target=6 lower')
+    w.clock.set(datetime(2027, 3, 9, 10, 0, tzinfo=BERLIN))  # week 10
+    await w.say("ines", "checkin repair time 6")
+    await w.say("olaf", "checkin repair time 50 typo")  # replaces ines's 6: one value a week
+    first, second = w.uow.store.all(Checkin)
+    assert (first.value, second.value, first.replaced_by) == (6, 50, second.id)
+    out = await w.say("olaf", "checkin undo")
+    assert out.startswith("Withdrawn: your check-in repair time = 50 days (week 10).")
+    assert "The week-10 value is 6 days again." in out
+    assert first.replaced_by is None and second.withdrawn_at is not None
+
+
+async def test_process_remove_renumbers_the_rest() -> None:
+    w = world()
+    await team(w)
+    for name in ("Triage", "Parts", "Invoices"):
+        await w.say("olaf", f"process add {name}")
+    assert await w.say("olaf", "process remove 2") == (
+        'Removed workflow 2 "Parts"; 2 candidates left. Now: [1] Triage · [2] Invoices.'
+    )
+    kept = sorted((p.position, p.name) for p in w.uow.store.all(Process))
+    assert kept == [(1, "Triage"), (2, "Invoices")]
