@@ -83,6 +83,6 @@ function check(json) {
 const dir = process.argv[2];
 const report = {};
 for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
-  report[name] = check(JSON.parse(fs.readFileSync(path.join(dir, name), "utf-8")));
+  report[name.replace(/\.json$/, "")] = check(JSON.parse(fs.readFileSync(path.join(dir, name), "utf-8")));
 }
 process.stdout.write(JSON.stringify(report, null, 1));
