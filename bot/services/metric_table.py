@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.catalog import Texts
 from bot.messages import LineChart, Series, Table
 from bot.services.snapshot import MetricView
-from playbook.results import MetricResult, first_week
+from playbook.results import MetricResult, Phase, first_week, phase_of
 from playbook.roadmap import LAST_WEEK
 
 MAX_ROWS = 99  # Slack: at most 100 rows, the header included
@@ -36,8 +36,9 @@ def metrics_table(t: Texts, views: Sequence[MetricView]) -> Table | None:
 
 
 def metric_charts(t: Texts, views: Sequence[MetricView]) -> list[LineChart]:
-    """One chart per metric with values: the weekly value, the baseline and the target, over
-    the weeks from the first measured one (at most week 2) to the last."""
+    """One chart per metric with values: the weekly values that count, those of the build
+    weeks apart, the baseline and the target, over the weeks from the first measured one (at
+    most week 2) to the last."""
     results = [v.result for v in views if v.result.weekly]
     if not results:
         return []
@@ -46,8 +47,11 @@ def metric_charts(t: Texts, views: Sequence[MetricView]) -> list[LineChart]:
     labels = tuple(t("numbers.chart.week_short", week=w) for w in weeks)
     charts = []
     for m in results:
-        by_week = {r.week: r.value for r in m.weekly}
-        series = [Series(t("numbers.chart.value"), tuple(by_week.get(w) for w in weeks))]
+        counted = {r.week: r.value for r in m.weekly if phase_of(r.week) is not Phase.BUILD}
+        built = {r.week: r.value for r in m.weekly if phase_of(r.week) is Phase.BUILD}
+        series = [Series(t("numbers.chart.value"), tuple(counted.get(w) for w in weeks))]
+        if built:  # as in the PNG: shown apart, they do not count
+            series.append(Series(t("numbers.chart.build"), tuple(built.get(w) for w in weeks)))
         key = (
             "numbers.chart.baseline_measured"
             if m.baseline.is_measured
