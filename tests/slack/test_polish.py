@@ -73,6 +73,9 @@ async def test_status_carries_a_table_block(world: SlackWorld) -> None:
     row = [cell["elements"][0]["elements"][0]["text"] for cell in table["rows"][1]]
     assert row[:3] == ["repair time", "8 days (estimate)", "6 days"]
     assert answer.args["blocks"][0]["text"]["text"] == "Pilot status · #ki-pilot"
+    await w.command(CLARA, "results")
+    [results] = [c for c in w.fake.of("response_url") if "Results" in str(c.args)]
+    assert [b["type"] for b in results.args["blocks"]].count("table") == 1
 
 
 async def test_app_home_ticks_checks_in_and_shows_status(world: SlackWorld) -> None:
