@@ -157,6 +157,7 @@ def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> Adaptive
             body.append(TextBlock(md(block.text), size="medium", weight="bolder"))
             if len(body) == 1 and charts:
                 body.extend(_charts(charts, chart_url, t))
+                charts = []
             elif chart_url is not None and len(body) == 1:
                 body.append(Image(chart_url, t("teams.chart_alt")))
         elif isinstance(block, Paragraph):
@@ -175,6 +176,7 @@ def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> Adaptive
             url = _image_url(block.path)
             if url is not None:
                 body.append(Image(url, plain_text(block.alt)))
+    body.extend(_charts(charts, chart_url, t))  # no heading to put them under: at the end
     return AdaptiveCard(body=tuple(body), fallback_text=inert(unstarred(plain_text(reply.text))),
                         mentions=tuple(md.mentions.values()))  # fmt: skip
 

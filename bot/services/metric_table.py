@@ -61,5 +61,6 @@ def metric_charts(t: Texts, views: Sequence[MetricView]) -> list[LineChart]:
         if m.target is not None:
             series.append(Series(t("numbers.chart.target"), tuple(m.target for _ in weeks)))
         title = t("numbers.chart.title", name=m.name, unit=m.unit)
-        charts.append(LineChart(title, labels, tuple(series)))
+        shown = tuple(s for s in series if any(v is not None for v in s.values))
+        charts.append(LineChart(title, labels, shown))
     return charts

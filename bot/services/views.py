@@ -14,7 +14,6 @@ from bot.messages import (
     Heading,
     Paragraph,
     Reply,
-    Table,
     mention,
 )
 from bot.services import decision_views, metric_table, metric_views
@@ -266,9 +265,7 @@ def plain_text(blocks: Sequence[Block]) -> str:
             lines.extend(f"{k}: {v}" for k, v in block.pairs)
         elif isinstance(block, BulletList):
             lines.extend(f"• {item}" for item in block.items)
-        elif isinstance(block, Table):
-            lines.extend(" · ".join(row) for row in block.rows)
-    return "\n".join(lines)
+    return "\n".join(lines)  # a Table repeats the metric lines: not in the text again
 
 
 def tasks_reply(t: Texts, snap: Snapshot, person: Person) -> Reply:
