@@ -19,6 +19,7 @@ from adapters.teams.cards import (
     NOTE_ID,
     checkin_card,
     form_card,
+    inert,
     is_short,
     reply_card,
     unstarred,
@@ -165,7 +166,7 @@ class TeamsTurns:
         """A reply as a card message (a short confirmation as plain text); a results reply's
         chart is embedded above the text."""
         if is_short(reply):
-            return text_message(unstarred(plain_text(reply.text)))
+            return text_message(inert(unstarred(plain_text(reply.text))))
         language = reply.language or self.default_language
         chart = next((b.data for b in reply.blocks if isinstance(b, ImageBlock) and b.data), None)
         chart_url = chart_data_url(base64.b64decode(chart)) if chart else None
