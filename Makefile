@@ -10,7 +10,10 @@ DEV_LOCK := requirements-dev.lock
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes --quiet
 
-.PHONY: demo test check lint typecheck install dev lock clean
+CONTRACT := tests/contract
+CONTRACT_STAMP := $(CONTRACT)/node_modules/.installed-lock
+
+.PHONY: demo test check lint typecheck install dev lock clean contract-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +49,20 @@ typecheck: $(STAMP)
 
 check: lint typecheck
 
-test: check
+# The contract test's npm packages (@slack/types, typescript, adaptivecards) from the lock file;
+# without node/npm the contract test skips itself and says why.
+contract-deps:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "contract-deps: node/npm not found: the @slack/types and adaptivecards checks will be skipped"; \
+	elif [ -f $(CONTRACT_STAMP) ] && cmp -s $(CONTRACT_STAMP) $(CONTRACT)/package-lock.json; then \
+		:; \
+	else \
+		cd $(CONTRACT) && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock; \
+	fi
+
+test: check contract-deps
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) demo-out pilot-coach.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out pilot-coach.db .pytest_cache .mypy_cache .ruff_cache \
+		$(CONTRACT)/node_modules $(CONTRACT)/build

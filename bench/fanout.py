@@ -105,7 +105,7 @@ async def seed(url: str, pilots: int) -> None:
 # ---- floors: the same payloads with bare clients -----------------------------------------------
 def _slack_json(reply: Reply) -> dict[str, Any]:
     t = texts(reply.language or "de")
-    return proactive_payload(reply, t("slack.snooze"), t("slack.more"))
+    return proactive_payload(reply, t("action.snooze"), t("slack.more"))
 
 
 async def _floor_aiohttp(base: str, payloads: list[tuple[str, dict[str, Any]]]) -> float:

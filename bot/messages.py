@@ -204,7 +204,33 @@ class File:
     data: str  # base64
 
 
-Block = Heading | Paragraph | Fields | BulletList | Actions | Image | File
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells under a header row (the metrics: baseline, target, current, change)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart: a name and one value per x label (None: no value that week)."""
+
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A metric over the weeks as data, for platforms that draw charts themselves (Teams);
+    the others show the PNG of the ``Image`` block that travels alongside."""
+
+    title: str
+    labels: tuple[str, ...]  # the x axis: "W1", "W2", ...
+    series: tuple[Series, ...]
+
+
+Block = Heading | Paragraph | Fields | BulletList | Actions | Image | File | Table | LineChart
 
 _BLOCK_TYPES: dict[str, type[Any]] = {
     "heading": Heading,
@@ -214,6 +240,8 @@ _BLOCK_TYPES: dict[str, type[Any]] = {
     "actions": Actions,
     "image": Image,
     "file": File,
+    "table": Table,
+    "line_chart": LineChart,
 }
 _BLOCK_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
 
@@ -232,6 +260,12 @@ def _block_json(block: Block) -> dict[str, Any]:
         data.update(path=block.path, alt=block.alt, data=block.data)
     elif isinstance(block, File):
         data.update(name=block.name, mime=block.mime, data=block.data)
+    elif isinstance(block, Table):
+        data.update(header=list(block.header), rows=[list(r) for r in block.rows])
+    elif isinstance(block, LineChart):
+        data.update(title=block.title, labels=list(block.labels),
+                    series=[{"name": x.name, "values": list(x.values)}
+                            for x in block.series])  # fmt: skip
     else:
         data["text"] = block.text
     return data
@@ -273,6 +307,13 @@ class Reply:
                 args["items"] = tuple(args["items"])
             elif kind is Actions:
                 args["buttons"] = tuple(Button(**b) for b in args["buttons"])
+            elif kind is Table:
+                args["header"] = tuple(args["header"])
+                args["rows"] = tuple(tuple(r) for r in args["rows"])
+            elif kind is LineChart:
+                args["labels"] = tuple(args["labels"])
+                args["series"] = tuple(Series(str(x["name"]), tuple(x["values"]))
+                                       for x in args["series"])  # fmt: skip
             blocks.append(kind(**args))
         scheduled = (
             datetime.fromisoformat(data["scheduled_for"]) if data.get("scheduled_for") else None

@@ -90,7 +90,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         "lang": t.language,
         "title": views.report_title(t, snap.pilot),
         "pilot_name": snap.pilot.name
-        or t("numbers.untitled", channel=snap.pilot.channel_name or snap.pilot.channel_id),
+        or t("numbers.untitled", channel=views.channel_label(t, snap.pilot)),
         "company": snap.pilot.company,
         "headline": headline(t, results),
         "period": t(

@@ -14,6 +14,7 @@ from bot.messages import (
     Image,
     Paragraph,
     Reply,
+    Table,
 )
 from bot.messages import plain_text as p
 
@@ -39,6 +40,10 @@ def render(reply: Reply, indent: str = "  ") -> Text:
             out.append(f"{indent}{labels}\n", style="dim")
         elif isinstance(block, Image):
             out.append(f"{indent}({p(block.alt)}: {block.path})\n", style="dim")
+        elif isinstance(block, Table):
+            out.append(f"{indent}  " + " | ".join(p(c) for c in block.header) + "\n", style="cyan")
+            for row in block.rows:
+                out.append(f"{indent}  " + " | ".join(p(c) for c in row) + "\n")
         elif isinstance(block, File):
             attached = texts(reply.language or "en")("console.attached", name=block.name)
             out.append(f"{indent}({attached})\n", style="dim")

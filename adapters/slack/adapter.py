@@ -260,4 +260,4 @@ class SlackAdapter:
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
         t = texts(reply.language or self.default_language)
-        return self._client(token), proactive_payload(reply, t("slack.snooze"), t("slack.more"))
+        return self._client(token), proactive_payload(reply, t("action.snooze"), t("slack.more"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters.slack.outbound import action_kind
 from bot.messages import Inbound, PersonRef
+from bot.services.views import HOME_SEP
 from playbook.parsing.commands import normalise, split_keyword
 
 PLATFORM = "slack"
@@ -141,10 +142,21 @@ def action_text(action: Payload) -> str | None:
         return "snooze"
     if kind in ("build_extend", "build_shrink"):
         return kind.replace("_", " ")
+    if kind == "home_done" and HOME_SEP in str(action.get("value") or ""):
+        return "done " + str(action["value"]).rsplit(HOME_SEP, 1)[1]
+    if kind == "home_status":
+        return "status"
     role = kind.removeprefix("assign_")
     if role in _ROLES and action.get("selected_user"):
         return f"assign {role} <@{action['selected_user']}>"
     return None
+
+
+def home_channel(action: Payload) -> str | None:
+    """The pilot channel an App Home button names (``C…|N`` or ``C…``); None for others."""
+    if not action_kind(str(action.get("action_id") or "")).startswith("home_"):
+        return None
+    return str(action.get("value") or "").split(HOME_SEP, 1)[0]
 
 
 def interaction_place(body: Payload) -> tuple[str, bool]:
@@ -167,6 +179,9 @@ def from_action(body: Payload, action: Payload) -> Inbound | None:
     if text is None:
         return None
     channel, direct = interaction_place(body)
+    home = home_channel(action)
+    if home is not None:  # the App Home: the button names the pilot, the answer is direct
+        channel, direct = home, True
     trigger = body.get("trigger_id")
     ident = f"action:{trigger}" if trigger else None
     return _inbound(body, channel=channel, user=actor(body), text=text, event_id=ident,

@@ -325,26 +325,35 @@ class Listeners:
     ) -> None:  # fmt: skip
         async with self._answering(sorry):
             await ack()
-            if action_kind(str(action.get("action_id") or "")) == "checkin":
+            kind = action_kind(str(action.get("action_id") or ""))
+            home = slack_in.home_channel(action)
+            if kind in ("checkin", "home_checkin"):
                 channel, direct = slack_in.interaction_place(body)
+                if home is not None:
+                    channel, direct = home, True
                 probe = Inbound(platform=slack_in.PLATFORM, workspace=slack_in.team_of(body),
                                 channel=channel, user=slack_in.actor(body), text="",
                                 direct=direct)  # fmt: skip
                 await self._open_checkin(body, client, respond, probe)
                 return
-            kind = forms.BUTTON_FORMS.get(action_kind(str(action.get("action_id") or "")))
-            if kind is not None:
+            form_kind = forms.BUTTON_FORMS.get(kind)
+            if form_kind is not None:
                 channel, direct = slack_in.interaction_place(body)
                 probe = Inbound(platform=slack_in.PLATFORM, workspace=slack_in.team_of(body),
                                 channel=channel, user=slack_in.actor(body), text="",
                                 direct=direct)  # fmt: skip
-                await self._open_form(body, client, probe, kind)
+                await self._open_form(body, client, probe, form_kind)
                 return
             found = slack_in.from_action(body, action)
             if found is None:
                 return
             inbound = await self._named(client, found)
             replies = await self.coach.handle(inbound)
+            if home is not None:  # from the App Home: answered in the DM, the home refreshed
+                dm = await self.dms.channel(client, inbound.workspace, inbound.user.id)
+                await self._say(client, replace(inbound, channel=dm), replies)
+                await self._home(body, client, {"user": inbound.user.id})
+                return
             await self._reply_to_interaction(body, client, respond, inbound, replies)
 
     async def _open_checkin(

@@ -23,7 +23,11 @@ from slack_sdk.models.blocks import (
     ImageBlock,
     MarkdownTextObject,
     PlainTextObject,
+    RichTextBlock,
+    RichTextElementParts,
+    RichTextSectionElement,
     SectionBlock,
+    TableBlock,
 )
 
 from bot.messages import (
@@ -38,6 +42,7 @@ from bot.messages import (
     Mention,
     Paragraph,
     Reply,
+    Table,
     plain_text,
     render_mentions,
 )
@@ -51,6 +56,8 @@ MAX_FIELDS = 10
 MAX_LABEL = 75
 MAX_VALUE = 2000
 MAX_BUTTONS = 25
+MAX_TABLE_ROWS = 100  # the header row included
+MAX_TABLE_COLUMNS = 20
 ELLIPSIS = "…"
 ACTION_PREFIX = "pc_"
 
@@ -161,8 +168,33 @@ def _image(block: Image) -> Block:
     return ContextBlock(elements=[MarkdownTextObject(text=escape(alt))])
 
 
-def to_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS, more: str = ELLIPSIS) -> list[Block]:
-    """The reply's blocks in Block Kit, at most ``max_blocks`` (the last one then says ``more``)."""
+def _cell(text: str, *, bold: bool = False) -> RichTextBlock:
+    style = RichTextElementParts.TextStyle(bold=True) if bold else None
+    part = RichTextElementParts.Text(text=clip(plain(text), MAX_TEXT) or "–", style=style)
+    return RichTextBlock(elements=[RichTextSectionElement(elements=[part])])
+
+
+def _table(block: Table) -> Block:
+    """A ``table`` block: the header row bold, the first column wrapped, numbers right-aligned."""
+    width = min(max([len(block.header), *(len(r) for r in block.rows)]), MAX_TABLE_COLUMNS)
+    rows = [[_cell(c, bold=True) for c in block.header[:width]]]
+    rows += [[_cell(c) for c in row[:width]] for row in block.rows[: MAX_TABLE_ROWS - 1]]
+    settings = [{"is_wrapped": True}] + [{"align": "right"} for _ in range(width - 1)]
+    return TableBlock(rows=rows, column_settings=settings)
+
+
+def _table_as_fields(block: Table) -> list[Block]:
+    """Where a ``table`` block is not allowed (views, a second table): one line per row."""
+    lines = [" · ".join(escape(c) for c in row) for row in block.rows]
+    return _sections([f"*{' · '.join(escape(c) for c in block.header)}*", *lines])
+
+
+def to_blocks(
+    reply: Reply, *, max_blocks: int = MAX_BLOCKS, more: str = ELLIPSIS, tables: bool = True
+) -> list[Block]:
+    """The reply's blocks in Block Kit, at most ``max_blocks`` (the last one then says ``more``).
+    ``tables``: a message may carry one ``table`` block (views none); other tables become
+    lines. Chart data (``LineChart``) is not shown: Slack gets the PNG."""
     out: list[Block] = []
     lead = ""  # a sub-heading waiting for the content it introduces
     for block in reply.blocks:
@@ -187,6 +219,9 @@ def to_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS, more: str = ELLIPSI
                 out.append(_buttons(block.buttons, len(out)))
             elif isinstance(block, Image):
                 out.append(_image(block))
+            elif isinstance(block, Table):
+                fits = tables and not any(isinstance(b, TableBlock) for b in out)
+                out.extend([_table(block)] if fits else _table_as_fields(block))
         lead = ""
     if lead:
         out.extend(_sections([lead]))

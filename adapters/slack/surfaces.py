@@ -142,7 +142,7 @@ def checkin_modal(t: Texts, context: CheckinContext) -> View:
     return View(
         type="modal",
         callback_id=CHECKIN_CALLBACK,
-        title=PlainTextObject(text=clip(t("slack.checkin.title"), MAX_MODAL_TITLE)),
+        title=PlainTextObject(text=clip(t("action.checkin"), MAX_MODAL_TITLE)),
         submit=PlainTextObject(text=clip(t("slack.checkin.submit"), MAX_MODAL_TITLE)),
         close=PlainTextObject(text=clip(t("slack.checkin.close"), MAX_MODAL_TITLE)),
         private_metadata=context.to_metadata(),
@@ -191,7 +191,7 @@ def read_checkin(t: Texts, context: CheckinContext, state: Mapping[str, Any]) ->
 
 
 def home_view(reply: Reply) -> View:
-    return View(type="home", blocks=to_blocks(reply, max_blocks=MAX_VIEW_BLOCKS))
+    return View(type="home", blocks=to_blocks(reply, max_blocks=MAX_VIEW_BLOCKS, tables=False))
 
 
 #: Commands whose answer concerns only the asker ("" is an unknown word: the help text).

@@ -167,8 +167,60 @@ class Container:
                        "style": self.style})  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Table:
+    """Table (Adaptive Cards 1.5): the first row is the header."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+    def to_json(self) -> Json:
+        width = max((len(r) for r in self.rows), default=0)
+        return {
+            "type": "Table",
+            "columns": [{"width": 2 if i == 0 else 1} for i in range(width)],
+            "firstRowAsHeaders": True,
+            "rows": [{"type": "TableRow", "cells": [
+                {"type": "TableCell", "items": [TextBlock(cell, weight="bolder" if r == 0
+                                                          else None).to_json()]}
+                for cell in row]} for r, row in enumerate(self.rows)],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LineData:
+    legend: str
+    points: tuple[tuple[str, float], ...]  # (x label, y)
+
+    def to_json(self) -> Json:
+        return {"legend": self.legend, "values": [{"x": x, "y": y} for x, y in self.points]}
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Chart.Line, one of Teams' chart elements. Hosts that do not know it (older Teams
+    clients, other Adaptive Card hosts) show ``fallback`` instead, or nothing (``drop``)."""
+
+    title: str
+    data: tuple[LineData, ...]
+    fallback: Image | None = None
+
+    def to_json(self) -> Json:
+        return {"type": "Chart.Line", "title": self.title,
+                "data": [d.to_json() for d in self.data],
+                "fallback": self.fallback.to_json() if self.fallback else "drop"}  # fmt: skip
+
+
 Element = (
-    TextBlock | FactSet | Image | NumberInput | TextInput | ChoiceSetInput | ActionSet | Container
+    TextBlock
+    | FactSet
+    | Image
+    | NumberInput
+    | TextInput
+    | ChoiceSetInput
+    | ActionSet
+    | Container
+    | Table
+    | LineChart
 )
 
 

@@ -8,6 +8,7 @@ mobile, Emulator), which sidesteps botbuilder 4.17's broken invoke responses for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from adapters.teams.card_model import (
@@ -20,11 +21,14 @@ from adapters.teams.card_model import (
     Fact,
     FactSet,
     Image,
+    LineChart,
+    LineData,
     NumberInput,
     Submit,
     TextBlock,
     TextInput,
 )
+from adapters.teams.card_model import Table as TableElement
 from bot.catalog import Texts
 from bot.forms import Form
 from bot.messages import (
@@ -37,10 +41,13 @@ from bot.messages import (
     Mention,
     Paragraph,
     Reply,
+    Table,
     plain_text,
     render_mentions,
+    split_mentions,
 )
 from bot.messages import Image as ImageBlock
+from bot.messages import LineChart as ChartBlock
 from playbook.parsing.numbers import MAX_NOTE
 
 NOTE_ID = "note"
@@ -94,7 +101,7 @@ def _button(button: Button) -> Submit:
 def _actions(block: Actions, t: Texts) -> ActionSet:
     actions = [_button(b) for b in block.buttons]
     if any(b.action == "done" for b in block.buttons):  # a weekly nudge: offer to snooze it
-        actions.append(Submit(t("teams.button.snooze"), {"action": "snooze"}))
+        actions.append(Submit(t("action.snooze"), {"action": "snooze"}))
     return ActionSet(tuple(actions))
 
 
@@ -102,14 +109,56 @@ def _image_url(path: str) -> str | None:
     return path if path.startswith(("https://", "data:image/")) else None  # Teams: https only
 
 
+def unstarred(text: str) -> str:
+    """Plain text without the ``*bold*`` marks of Slack's mrkdwn (the core marks headings so):
+    Teams shows ``fallbackText`` and notification summaries as written."""
+    return _STARRED.sub(r"\1", text)
+
+
+_STARRED = re.compile(r"^\*(.+?)\*$", re.MULTILINE)
+
+
+SHORT = 280  # characters: a confirmation, not a report
+
+
+def is_short(reply: Reply) -> bool:
+    """A one-paragraph answer without buttons or a mention that notifies ("Snoozed: …",
+    "Done: …"): Teams shows it as a plain message, not a full-width card."""
+    if len(reply.text) > SHORT or any(
+        isinstance(part, Mention) and part.kind == NOTIFY for part in split_mentions(reply.text)
+    ):
+        return False
+    return all(isinstance(b, Paragraph) and b.text == reply.text for b in reply.blocks)
+
+
+def _charts(blocks: Sequence[ChartBlock], chart_url: str | None, t: Texts) -> list[Element]:
+    """Each metric as a Chart.Line; the first falls back to the whole PNG on hosts without
+    charts, the others to nothing (the PNG shows every metric)."""
+    out: list[Element] = []
+    for index, chart in enumerate(blocks):
+        data = tuple(
+            LineData(s.name, tuple((x, y) for x, y in zip(chart.labels, s.values, strict=True)
+                                   if y is not None))
+            for s in chart.series
+        )  # fmt: skip
+        fallback = Image(chart_url, t("teams.chart_alt")) if chart_url and not index else None
+        out.append(LineChart(plain_text(chart.title), data, fallback=fallback))
+    return out
+
+
 def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> AdaptiveCard:
-    """Any reply as a card: headings, paragraphs, facts, bullets, images and buttons."""
+    """Any reply as a card: headings, paragraphs, facts, bullets, tables, images and buttons;
+    a results reply's charts (or, without chart data, its PNG) right under the heading."""
     body: list[Element] = []
     md = CardText()
+    charts = [b for b in reply.blocks if isinstance(b, ChartBlock)]
     for block in reply.blocks or (Paragraph(reply.text),):
         if isinstance(block, Heading):
             body.append(TextBlock(md(block.text), size="medium", weight="bolder"))
-            if chart_url is not None and len(body) == 1:
+            if len(body) == 1 and charts:
+                body.extend(_charts(charts, chart_url, t))
+                charts = []
+            elif chart_url is not None and len(body) == 1:
                 body.append(Image(chart_url, t("teams.chart_alt")))
         elif isinstance(block, Paragraph):
             body.extend(_paragraph(md(block.text)))
@@ -118,13 +167,17 @@ def reply_card(reply: Reply, t: Texts, chart_url: str | None = None) -> Adaptive
         elif isinstance(block, BulletList):
             items = tuple(TextBlock(f"• {md(item)}", spacing="none") for item in block.items)
             body.append(Container(items))
+        elif isinstance(block, Table):
+            rows = (block.header, *block.rows)
+            body.append(TableElement(tuple(tuple(md(c) for c in row) for row in rows)))
         elif isinstance(block, Actions):
             body.append(_actions(block, t))
         elif isinstance(block, ImageBlock):
             url = _image_url(block.path)
             if url is not None:
                 body.append(Image(url, plain_text(block.alt)))
-    return AdaptiveCard(body=tuple(body), fallback_text=inert(plain_text(reply.text)),
+    body.extend(_charts(charts, chart_url, t))  # no heading to put them under: at the end
+    return AdaptiveCard(body=tuple(body), fallback_text=inert(unstarred(plain_text(reply.text))),
                         mentions=tuple(md.mentions.values()))  # fmt: skip
 
 
@@ -137,7 +190,7 @@ def checkin_card(
 ) -> AdaptiveCard:
     """Number inputs, one per metric, with the coach's refusal shown inline above them."""
     typed = typed or {}
-    body: list[Element] = [TextBlock(t("teams.checkin.title"), size="medium", weight="bolder")]
+    body: list[Element] = [TextBlock(t("action.checkin"), size="medium", weight="bolder")]
     if not metrics:
         body.append(TextBlock(t("checkin.no_metrics")))
         return AdaptiveCard(body=tuple(body), fallback_text=t("checkin.no_metrics"))
@@ -158,7 +211,7 @@ def checkin_card(
                     {"action": "checkin", "metrics": [name for name, _ in metrics]},
                     style="positive")  # fmt: skip
     usage = t("teams.checkin.fallback", names=", ".join(name for name, _ in metrics))
-    fallback = "\n".join([*([plain_text(error)] if error else []), t("teams.checkin.title"), usage])
+    fallback = "\n".join([*([plain_text(error)] if error else []), t("action.checkin"), usage])
     return AdaptiveCard(body=tuple(body), fallback_text=fallback, actions=(submit,))
 
 

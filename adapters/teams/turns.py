@@ -19,7 +19,10 @@ from adapters.teams.cards import (
     NOTE_ID,
     checkin_card,
     form_card,
+    inert,
+    is_short,
     reply_card,
+    unstarred,
     value_id,
     welcome_card,
 )
@@ -43,7 +46,7 @@ from adapters.teams.references import ReferenceStore
 from bot import forms
 from bot.catalog import texts
 from bot.clock import Clock
-from bot.messages import ConversationRef, Inbound, Reply
+from bot.messages import ConversationRef, Inbound, Reply, plain_text
 from bot.messages import Image as ImageBlock
 from bot.ports import DeliveryError
 from bot.services.coach import Coach
@@ -160,7 +163,10 @@ class TeamsTurns:
     async def render(
         self, workspace: str, reply: Reply, *, channel: str | None, user: str | None
     ) -> ActivityJson:
-        """A reply as a card message; a results reply's chart is embedded above the text."""
+        """A reply as a card message (a short confirmation as plain text); a results reply's
+        chart is embedded above the text."""
+        if is_short(reply):
+            return text_message(inert(unstarred(plain_text(reply.text))))
         language = reply.language or self.default_language
         chart = next((b.data for b in reply.blocks if isinstance(b, ImageBlock) and b.data), None)
         chart_url = chart_data_url(base64.b64decode(chart)) if chart else None

@@ -74,7 +74,7 @@ def nudge_reply(
         numbers = " ".join(str(x.number) for x in shown[:2])
         blocks.append(Paragraph(t("nudge.tick", numbers=numbers)))
     if checkin_due:
-        buttons.append(Button(t("button.checkin"), "checkin"))
+        buttons.append(Button(t("action.checkin"), "checkin"))
     buttons.extend(forms)
     if buttons:
         blocks.append(Actions(tuple(buttons)))
@@ -102,7 +102,7 @@ def still_reply(
     ]
     if checkin_metrics:
         blocks.append(Paragraph(checkin_prompt(t, snap.week, checkin_metrics)))
-        blocks.append(Actions((Button(t("button.checkin"), "checkin"),)))
+        blocks.append(Actions((Button(t("action.checkin"), "checkin"),)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
 
 

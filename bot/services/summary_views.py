@@ -7,9 +7,9 @@ import base64
 
 from bot.catalog import Texts
 from bot.messages import Block, BulletList, Fields, Heading, Image, Paragraph, Reply
-from bot.services import metric_views
+from bot.services import metric_table, metric_views
 from bot.services.results import Summary
-from bot.services.views import plain_text, report_title, role_lines
+from bot.services.views import channel_label, plain_text, report_title, role_lines
 from playbook.results import MetricResult, PilotResults
 from playbook.roadmap import LAST_WEEK
 
@@ -71,11 +71,14 @@ def results_reply(
     """The summary; it names who held each role but never who ignored what. ``notify``: the
     announcement, which tells the people it credits."""
     snap, results = summary.snap, summary.results
-    channel = snap.pilot.channel_name or snap.pilot.channel_id
+    channel = channel_label(t, snap.pilot)
     blocks: list[Block] = [Heading(report_title(t, snap.pilot))]
     if results.headline is None:  # else each metric below is its own before/after headline
         blocks.append(Paragraph(headline(t, results)))
     blocks.extend(Paragraph(metric_text(t, m, summary)) for m in results.metrics)
+    table = metric_table.metrics_table(t, snap.metrics)
+    if table is not None:
+        blocks.append(table)
     savings = savings_text(t, results)
     if savings:
         blocks.append(Paragraph(savings))
@@ -95,6 +98,7 @@ def results_reply(
             from bot.chart import chart_png  # matplotlib loads only when a chart is drawn
 
             png = chart_png(snap)
+        blocks.extend(metric_table.metric_charts(t, snap.metrics))
         blocks.append(Image(path="summary.png", alt=t("summary.chart_alt", channel=channel),
                             data=base64.b64encode(png).decode("ascii")))  # fmt: skip
     return Reply(text=plain_text(blocks), blocks=tuple(blocks), language=t.language)

@@ -6,15 +6,17 @@ from collections.abc import Sequence
 
 from bot.catalog import Texts
 from bot.messages import (
+    Actions,
     Block,
     BulletList,
+    Button,
     Fields,
     Heading,
     Paragraph,
     Reply,
     mention,
 )
-from bot.services import decision_views, metric_views
+from bot.services import decision_views, metric_table, metric_views
 from bot.services.snapshot import MetricView, Snapshot
 from playbook import coaching
 from playbook.coaching import Condition
@@ -33,6 +35,12 @@ HELP_COMMANDS = (
 )  # fmt: skip
 #: Commands whose permission is not the Action of the same name.
 _HELP_ACTIONS = {"process_remove": Action.PROCESS_EDIT}
+
+
+def channel_label(t: Texts, pilot: Pilot) -> str:
+    """``#ki-pilot``; where the platform told no name (a Teams General channel, a chat), "this
+    channel", never a raw id such as ``19:3c5d…@thread.tacv2``."""
+    return f"#{pilot.channel_name}" if pilot.channel_name else t("channel.this")
 
 
 def text_reply(text: str) -> Reply:
@@ -215,7 +223,7 @@ def status_reply(
     """``status``; ``private``: the champion's own view (direct message), with counts."""
     phase = snap.roadmap.phase(snap.week)
     blocks: list[Block] = [
-        Heading(t("status.title", channel=snap.pilot.channel_name or snap.pilot.channel_id)),
+        Heading(t("status.title", channel=channel_label(t, snap.pilot))),
         Paragraph(f"{week_label(t, snap)} · {phase.title}"),
         Fields(tuple(role_lines(t, snap, private=private))),
         Paragraph(verdict_line(t, snap)),
@@ -236,6 +244,9 @@ def status_reply(
     if snap.metrics:
         blocks.append(Heading(t("status.metrics")))
         blocks.append(BulletList(tuple(metric_line(t, v) for v in snap.metrics)))
+        table = metric_table.metrics_table(t, snap.metrics)
+        if table is not None:
+            blocks.append(table)
     found = risks(t, snap, private=private) + advice_lines(t, snap, reader, public=not private)
     if found:
         blocks.append(Heading(t("status.risks")))
@@ -254,7 +265,7 @@ def plain_text(blocks: Sequence[Block]) -> str:
             lines.extend(f"{k}: {v}" for k, v in block.pairs)
         elif isinstance(block, BulletList):
             lines.extend(f"• {item}" for item in block.items)
-    return "\n".join(lines)
+    return "\n".join(lines)  # a Table repeats the metric lines: not in the text again
 
 
 def tasks_reply(t: Texts, snap: Snapshot, person: Person) -> Reply:
@@ -292,7 +303,7 @@ def settings_reply(t: Texts, pilot: Pilot) -> Reply:
 
 def report_title(t: Texts, pilot: Pilot) -> str:
     """``Reparatur-Triage · Berger Hausgeräte``; without a name: the channel's."""
-    name = pilot.name or t("numbers.untitled", channel=pilot.channel_name or pilot.channel_id)
+    name = pilot.name or t("numbers.untitled", channel=channel_label(t, pilot))
     return f"{name} · {pilot.company}" if pilot.company else name
 
 
@@ -304,10 +315,29 @@ def home_reply(t: Texts, snaps: Sequence[Snapshot], person: Person) -> Reply:
     for snap in snaps:
         roles = ", ".join(role_name(t, r) for r in ROLE_ORDER if r in snap.roles_of(person.id))
         phase = snap.roadmap.phase(snap.week)
-        blocks.append(Heading(f"#{snap.pilot.channel_name or snap.pilot.channel_id}"))
+        blocks.append(Heading(channel_label(t, snap.pilot)))
         blocks.append(Paragraph(f"{week_label(t, snap)} · {phase.title} · {roles}"))
         blocks.append(Paragraph(formula_line(t, snap)))
         open_tasks = snap.open_tasks_for(snap.roles_of(person.id))
         items = tuple(task_line(t, x, snap.week) for x in open_tasks)
         blocks.append(BulletList(items or (t("tasks.none"),)))
+        blocks.append(home_actions(t, snap, open_tasks))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+HOME_TICKS = 5  # tick buttons per pilot on the home view; more tasks: ``done N`` or ``tasks``
+HOME_SEP = "|"
+
+
+def home_actions(t: Texts, snap: Snapshot, open_tasks: Sequence[Task]) -> Actions:
+    """What a person does from their home view, per pilot: tick a task, check in, see the
+    status. Each button names the pilot's channel (``C…|N``), as the home view has none."""
+    channel = snap.pilot.channel_id
+    buttons = [
+        Button(t("button.done", number=x.number), "home_done", f"{channel}{HOME_SEP}{x.number}")
+        for x in open_tasks[:HOME_TICKS]
+    ]
+    if snap.metrics:
+        buttons.append(Button(t("action.checkin"), "home_checkin", channel))
+    buttons.append(Button(t("action.status"), "home_status", channel))
+    return Actions(tuple(buttons))

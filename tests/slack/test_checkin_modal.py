@@ -44,10 +44,13 @@ async def test_slash_checkin_opens_a_modal_with_a_number_input_per_metric(
     [opened] = world.fake.of("views.open")
     assert opened.args["trigger_id"] == form["trigger_id"]
     view = opened.args["view"]
-    assert view["type"] == "modal" and view["title"]["text"] == "Check-in"
+    assert view["type"] == "modal" and view["title"]["text"] == "Check in"
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    assert [b["label"]["text"] for b in inputs] == ["repair time (days)", "errors (%)",
-                                                    "Note (optional)"]  # fmt: skip
+    assert [b["label"]["text"] for b in inputs] == [
+        "repair time (days)",
+        "errors (%)",
+        "Note",
+    ]  # Slack adds "(optional)"
     assert inputs[0]["element"] == {"type": "number_input", "action_id": "value",
                                     "is_decimal_allowed": True, "min_value": "0"}  # fmt: skip
     assert all(b["optional"] for b in inputs)

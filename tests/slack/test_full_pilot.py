@@ -67,7 +67,7 @@ async def test_a_full_pilot_runs_through_slack_alone(world_on_each_db: SlackWorl
     assert len(fake.delivered("conversations.open")) == 2
     olaf_nudge = nudge(w, OLAF, "Week 1/12")
     assert {"pc_done", "pc_snooze"} <= set(buttons(olaf_nudge))
-    assert buttons(olaf_nudge)["pc_snooze"]["text"]["text"] == "Snooze to tomorrow"
+    assert buttons(olaf_nudge)["pc_snooze"]["text"]["text"] == "Snooze"
 
     # Done and Snooze buttons
     task = buttons(olaf_nudge)["pc_done"]["value"]

@@ -76,7 +76,91 @@ SCHEMA: dict[str, Any] = {
                 {"$ref": "#/$defs/InputChoiceSet"},
                 {"$ref": "#/$defs/ActionSet"},
                 {"$ref": "#/$defs/Container"},
+                {"$ref": "#/$defs/Table"},
+                {"$ref": "#/$defs/ChartLine"},
             ]
+        },
+        "Table": {
+            "type": "object",
+            "required": ["type", "columns", "rows"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"const": "Table"},
+                "columns": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["width"],
+                        "properties": {"width": {"type": "number", "exclusiveMinimum": 0}},
+                    },
+                },
+                "firstRowAsHeaders": {"type": "boolean"},
+                "rows": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["type", "cells"],
+                        "properties": {
+                            "type": {"const": "TableRow"},
+                            "cells": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["type", "items"],
+                                    "properties": {
+                                        "type": {"const": "TableCell"},
+                                        "items": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/$defs/TextBlock"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        # Teams' chart element (learn.microsoft.com: charts in Adaptive Cards); ``fallback`` is
+        # what hosts without charts show: the chart PNG, or nothing ("drop")
+        "ChartLine": {
+            "type": "object",
+            "required": ["type", "data", "fallback"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"const": "Chart.Line"},
+                "title": TEXT,
+                "data": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["legend", "values"],
+                        "properties": {
+                            "legend": TEXT,
+                            "values": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["x", "y"],
+                                    "properties": {
+                                        "x": {"type": ["string", "number"]},
+                                        "y": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                "fallback": {"oneOf": [{"const": "drop"}, {"$ref": "#/$defs/Image"}]},
+            },
         },
         "TextBlock": {
             "type": "object",

@@ -44,7 +44,8 @@ async def test_announce_posts_once_then_updates(
         card = posted[0].card
         assert card is not None and card_errors(card) == []
         assert "repair time: 8 → 5.8 days (−28 %)" in posted[0].fallback
-        assert any(e.get("type") == "Image" and e["url"].startswith("data:image/png;base64,")
+        assert any(e.get("type") == "Chart.Line"
+                   and e["fallback"]["url"].startswith("data:image/png;base64,")
                    for e in card["body"])  # fmt: skip
         mark = len(connector.calls)
         await server.post(teams.channel_message("olaf", "checkin repair time 5"))

@@ -154,20 +154,22 @@ async def test_a_full_pilot_runs_through_teams_alone(
     # Results in the channel: a card with the chart.
     results = only(await run.say("clara", "results"))
     assert "repair time: 8 → 5.8 days" in results.fallback
-    images = [e for e in results.card["body"] if e["type"] == "Image"]
-    assert images and images[0]["url"].startswith("data:image/png;base64,")
+    charts = [e for e in results.card["body"] if e["type"] == "Chart.Line"]  # the PNG: fallback
+    assert charts and charts[0]["fallback"]["url"].startswith("data:image/png;base64,")
 
     # Restart again; week 13's summary reaches the champion in her 1:1 chat, chart included.
     await run.restart(start_server, db_url)
     await run.server.advance_to(monday(3, 30))  # Easter Monday: the slot moves to Tuesday
     summary = run.latest("clara", "Results")
     assert "repair time: 8 → 5.8 days" in summary.fallback
-    assert any(e["type"] == "Image" for e in summary.card["body"])
+    assert any(e["type"] == "Chart.Line" for e in summary.card["body"])
     assert len(connector.created()) == 3
 
     # Every card the bot sent validates against the Adaptive Cards subset schema.
     cards = [c.card for c in connector.sent() if c.card is not None]
-    assert len(cards) == len(connector.sent())
+    plain = [c.body for c in connector.sent() if c.card is None]  # short confirmations
+    assert all(b["textFormat"] == "plain" and len(b["text"]) <= 280 for b in plain), plain
+    assert len(cards) > len(plain)
     assert {i: card_errors(card) for i, card in enumerate(cards) if card_errors(card)} == {}
     for call in connector.calls:  # the recorded conversation, shown with pytest -s
         print(call.kind, call.conversation[:28], (call.fallback.splitlines() or [""])[0][:70])
