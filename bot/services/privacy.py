@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from storage.away import AwayRepository
 from storage.repositories import Repository
 from storage.tables import (
     Activity,
@@ -41,6 +42,7 @@ async def forget(repo: Repository, person: Person, now: datetime) -> None:
     await s.exec(update(Checkin).where(col(Checkin.person_id) == person.id).values(note=""))
     await s.exec(update(TaskState).where(col(TaskState.done_by) == person.id).values(note=""))
     await s.exec(delete(RetroAnswer).where(col(RetroAnswer.person_id) == person.id))
+    await AwayRepository(s).forget(person.id)  # when someone was on holiday is theirs
     await s.exec(
         update(RoleAssignment)
         .where(col(RoleAssignment.person_id) == person.id, col(RoleAssignment.ended_at).is_(None))

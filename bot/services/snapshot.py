@@ -12,8 +12,10 @@ from playbook.parsing.numbers import unit_group
 from playbook.results import MetricResult, Per, Reading, metric_result, stored_kind
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
+from storage.away import AwayRepository, AwayRows
 from storage.repositories import PilotRows, Repository, load_pilot_rows
 from storage.tables import (
+    AwayPeriod,
     BuildDecision,
     CapacityCheck,
     Checkin,
@@ -24,7 +26,8 @@ from storage.tables import (
     Process,
 )
 
-NUDGE_KINDS = ("weekly", "still")  # the nudges an owner answers or ignores
+NUDGE_KINDS = ("weekly", "still")
+NOBODY_AWAY = AwayRows({}, {}, {})  # the nudges an owner answers or ignores
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class Snapshot:
     decision: BuildDecision | None = None  # pick reason, demo date, live, overrun choice
     announced: bool = False  # ``announce`` queued the results for a channel
     announced_at: datetime | None = None  # when the first announcement was delivered
+    away: AwayRows = NOBODY_AWAY  # out-of-office periods of the owners
+
+    def away_now(self, person_id: int | None) -> AwayPeriod | None:
+        """The period ``person`` is away in now, if any."""
+        return self.away.current.get(person_id) if person_id is not None else None
 
     @property
     def coaching(self) -> coaching.Health:
@@ -127,11 +135,16 @@ async def load_snapshots(
     """Snapshots of many pilots with one query per table."""
     ids = [p.id for p in pilots if p.id is not None]
     rows = await load_pilot_rows(repo, ids, NUDGE_KINDS)
-    return [build_snapshot(pilot, rows, now) for pilot in pilots]
+    people = {p.id for held in rows.owners.values() for p in held.values() if p.id is not None}
+    away = await AwayRepository(repo.session).rows_for(people, ids, now)
+    return [build_snapshot(pilot, rows, now, away) for pilot in pilots]
 
 
-def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
+def build_snapshot(
+    pilot: Pilot, rows: PilotRows, now: datetime, away: AwayRows | None = None
+) -> Snapshot:
     assert pilot.id is not None
+    away = away or NOBODY_AWAY
     owners = {Role(role): person for role, person in rows.owners.get(pilot.id, {}).items()}
     activity = rows.activity.get(pilot.id, {})
     paused = frozenset(rows.paused.get(pilot.id, ()))
@@ -151,7 +164,8 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         ignored = ignored_nudges(nudged, activity.get(person.id))
         states[role] = RoleState(role, assigned=True, ignored_nudges=ignored)
         facts_owners[role] = coaching.Owner(person.id, ignored, person.unreachable_since
-                                            is not None, person.id in paused)  # fmt: skip
+                                            is not None, person.id in paused,
+                                            person.id in away.current)  # fmt: skip
     all_metrics = rows.metrics.get(pilot.id, [])
     all_checkins = rows.checkins.get(pilot.id, [])
     metrics = [m for m in all_metrics if m.removed_at is None]
@@ -204,4 +218,5 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         decision=rows.decisions.get(pilot.id),
         announced=pilot.id in rows.announced,
         announced_at=rows.announced_at.get(pilot.id),
+        away=away,
     )
