@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from bot.messages import ConversationRef, Reply
 
@@ -39,3 +41,19 @@ class ChatAdapter(Protocol):
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
         """Replace a message posted before (re-announcing results never posts twice)."""
         ...
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What a platform says about a person: out of office (until when, if it says)."""
+
+    away: bool
+    until: datetime | None = None
+
+
+@runtime_checkable
+class PresenceSource(Protocol):
+    """An adapter that can read whether a person is out of office (Slack status, Teams
+    presence); None when it cannot tell (no scope, not configured, an error)."""
+
+    async def presence(self, ref: ConversationRef) -> Presence | None: ...

@@ -184,6 +184,18 @@ class AwayRepository:
             update(OutboxMessage).where(col(OutboxMessage.id) == outbox_id).values(status="skipped")
         )
 
+    async def skip_pending(self, person_id: int, kinds: Iterable[str]) -> None:
+        """Nudges queued for ``person`` before they went away are not sent any more."""
+        await self.session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.person_id) == person_id,
+                col(OutboxMessage.status) == "pending",
+                col(OutboxMessage.kind).in_(list(kinds)),
+            )
+            .values(status="skipped")
+        )
+
     async def _recent(self, person_ids: Iterable[int], now: datetime) -> Sequence[AwayPeriod]:
         ids = sorted(set(person_ids))
         if not ids:

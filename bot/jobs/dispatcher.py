@@ -26,7 +26,7 @@ from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.messages import ConversationRef, Reply
-from bot.ports import ChatAdapter, DeliveryError
+from bot.ports import ChatAdapter, DeliveryError, Presence, PresenceSource
 from storage.repositories import Claimed, UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.delivery")
@@ -39,6 +39,9 @@ BATCH = 200
 CONCURRENCY = 64
 MAX_UNFLUSHED = 64  # delivered but not yet committed: what a crash could resend
 CACHED_PAYLOAD_CHARS = 16_000
+#: Proactive messages that wait while their recipient is out of office (not the welcome back,
+#: the results or a command's answer); the platform's status is read just before they go.
+HELD_WHILE_AWAY = frozenset({"weekly", "still", "reminder", "snooze", "retro", "overrun", "digest"})
 
 
 async def _to_the_end(task: asyncio.Future[T]) -> T:
@@ -164,6 +167,8 @@ class Dispatcher:
         try:
             if adapter is None:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
+            if await self._away(row, ref, adapter):
+                return 0
             await self.limiter.acquire(ref.platform, ref.workspace)
             reply = parse_reply(row.payload)
             ref = private_target(ref, reply)
@@ -186,6 +191,46 @@ class Dispatcher:
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
+
+    async def _away(self, row: Claimed, ref: ConversationRef, adapter: ChatAdapter) -> bool:
+        """Whether the platform says the recipient is out of office (or back from a status
+        absence): then the row is skipped, neither sent nor ignored, and their pilots planned
+        again (for the welcome back)."""
+        if row.person_id is None or row.kind not in HELD_WHILE_AWAY or ref.channel:
+            return False
+        if not isinstance(adapter, PresenceSource):
+            return False
+        presence = await adapter.presence(ref)
+        if presence is None:
+            return False
+        return await _finish(self._record_presence(row, ref.platform, presence))
+
+    async def _record_presence(self, row: Claimed, source: str, presence: Presence) -> bool:
+        assert row.person_id is not None
+        now = self.clock.now()
+        if presence.until is not None and presence.until <= now:  # a cached status, expired
+            presence = Presence(away=False)
+        async with self.uow() as uow:
+            current = await uow.away.current(row.person_id, now)
+            changed = False
+            if current is not None and current.source != source:
+                pass  # away by their own word (``away until``): that stands
+            elif presence.away:
+                changed = current is None or current.until != presence.until
+                if changed:
+                    await uow.away.start(row.person_id, source, now, presence.until)
+            elif current is not None:
+                await uow.away.end(row.person_id, now)  # the status is gone: back
+                changed = True
+            else:
+                return False
+            await uow.away.skip_delivery(row.id)
+            if changed:
+                await uow.repo.replan_person(row.person_id)
+            await uow.commit()
+        log.info("delivery skipped id=%s pilot=%s kind=%s: recipient away=%s", row.id,
+                 row.pilot_id, row.kind, presence.away)  # fmt: skip
+        return True
 
     async def _set_message_id(self, outbox_id: int, message_id: str) -> None:
         async with self.uow() as uow:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.jobs.dispatcher import HELD_WHILE_AWAY
 from bot.services import views
 from bot.services.handlers import Result, Turn
 from playbook import calendar
@@ -34,7 +35,9 @@ async def away(turn: Turn, parsed: Away, default_zone: str) -> Result:
     assert turn.person.id is not None
     back_day = last + timedelta(days=1)
     until = datetime.combine(back_day, time(0), ZoneInfo(zone))
-    await AwayRepository(turn.repo.session).start(turn.person.id, SOURCE, turn.now, until)
+    repo = AwayRepository(turn.repo.session)
+    await repo.start(turn.person.id, SOURCE, turn.now, until)
+    await repo.skip_pending(turn.person.id, HELD_WHILE_AWAY)
     await turn.repo.replan_person(turn.person.id)
     return [views.text_reply(t("away.done", date=t.date(last), back=t.date(back_day)))]
 
