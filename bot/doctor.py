@@ -94,12 +94,32 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
         if body.get("ok"):
             checks.append(Check("slack", "ok", f"token valid for team {body.get('team')} as "
                                                f"{body.get('user')}"))  # fmt: skip
+            checks.append(slack_status_check(response.headers.get("x-oauth-scopes")))
         else:
             checks.append(Check("slack", "fail", f"auth.test said {body.get('error')}: check "
                                                  "SLACK_BOT_TOKEN (xoxb-…)"))  # fmt: skip
     elif oauth:
         checks.append(Check("slack", "ok", "multi-workspace OAuth configured"))
     return checks
+
+
+STATUS_SCOPES = ("users.profile:read", "dnd:read")
+
+
+def slack_status_check(header: str | None) -> Check:
+    """Whether the bot token may read people's status (out of office from Slack)."""
+    if header is None:
+        return Check("status", "warn", "Slack did not list the token's scopes: cannot tell "
+                                       "whether the status can be read")  # fmt: skip
+    granted = {s.strip() for s in header.split(",")}
+    missing = [s for s in STATUS_SCOPES if s not in granted]
+    if STATUS_SCOPES[0] in granted:
+        more = f" ({', '.join(missing)} missing)" if missing else ""
+        return Check("status", "ok", "status reading available: out of office also from the "
+                                     f"Slack status{more}")  # fmt: skip
+    return Check("status", "warn", f"status reading unavailable (missing {', '.join(missing)}): "
+                                   "out of office by the away command only; add the scopes and "
+                                   "reinstall the app")  # fmt: skip
 
 
 def check_teams(settings: Settings) -> list[Check]:

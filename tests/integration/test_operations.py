@@ -152,9 +152,13 @@ async def _doctor(env: dict[str, str]) -> tuple[int, str]:
 
 async def test_doctor_reports_wrong_token_and_unreachable_database(sqlite_url: str) -> None:
     async def auth_test(request: web.Request) -> web.Response:
-        good = request.headers.get("Authorization") == "Bearer xoxb-good"
-        if good:
-            return web.json_response({"ok": True, "team": "Acme", "user": "pilotcoach"})
+        token = request.headers.get("Authorization")
+        if token in ("Bearer xoxb-good", "Bearer xoxb-status"):
+            scopes = "chat:write,users:read" + (
+                ",users.profile:read,dnd:read" if token == "Bearer xoxb-status" else ""
+            )
+            return web.json_response({"ok": True, "team": "Acme", "user": "pilotcoach"},
+                                     headers={"X-OAuth-Scopes": scopes})  # fmt: skip
         return web.json_response({"ok": False, "error": "invalid_auth"})
 
     api = web.Application()
@@ -171,6 +175,10 @@ async def test_doctor_reports_wrong_token_and_unreachable_database(sqlite_url: s
         assert code == 0, out
         assert "OK    slack     token valid for team Acme as pilotcoach" in out
         assert "OK    schema" in out
+        assert "WARN  status    status reading unavailable (missing users.profile:read, " in out
+        code, out = await _doctor({**base, "SLACK_BOT_TOKEN": "xoxb-status"})
+        assert code == 0, out
+        assert "OK    status    status reading available: out of office also from the " in out
         code, out = await _doctor({**base, "SLACK_BOT_TOKEN": "xoxb-wrong-secret"})
         assert code == 1
         assert "FAIL  slack     auth.test said invalid_auth: check SLACK_BOT_TOKEN" in out
