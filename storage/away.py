@@ -149,19 +149,19 @@ class AwayRepository:
     async def changes(self, pilot_id: int, since: datetime) -> Changes:
         tasks = await self.session.exec(
             select(TaskState.task_id)
-            .where(TaskState.pilot_id == pilot_id, col(TaskState.done_at) >= since)
+            .where(TaskState.pilot_id == pilot_id, col(TaskState.done_at) > since)
             .order_by(col(TaskState.done_at))
         )
         roles = await self.session.exec(
             select(RoleAssignment.role).where(
                 RoleAssignment.pilot_id == pilot_id,
-                col(RoleAssignment.assigned_at) >= since,
+                col(RoleAssignment.assigned_at) > since,
                 col(RoleAssignment.ended_at).is_(None),
             )
         )
         capacity = await self.session.exec(
             select(CapacityCheck.pilot_id).where(
-                CapacityCheck.pilot_id == pilot_id, col(CapacityCheck.answered_at) >= since
+                CapacityCheck.pilot_id == pilot_id, col(CapacityCheck.answered_at) > since
             )
         )
         decision = (
@@ -171,8 +171,8 @@ class AwayRepository:
             tasks=tuple(tasks.all()),
             roles=tuple(roles.all()),
             capacity=capacity.first() is not None,
-            live=bool(decision and decision.live_at and decision.live_at >= since),
-            overrun=bool(decision and decision.overrun_at and decision.overrun_at >= since),
+            live=bool(decision and decision.live_at and decision.live_at > since),
+            overrun=bool(decision and decision.overrun_at and decision.overrun_at > since),
         )
 
     async def forget(self, person_id: int) -> None:

@@ -31,7 +31,7 @@ def welcome_reply(
         owner = snap.owners.get(Role(role))
         if owner is not None:
             lines.append(t("away.welcome.role", role=role_name(t, Role(role)), name=name_of(owner)))
-    checkins = [c for c in snap.checkins if c.recorded_at >= period.starts_at]
+    checkins = [c for c in snap.checkins if c.recorded_at > period.starts_at]
     if checkins:
         names = {v.metric.id: v.metric.name for v in snap.metrics}
         shown = ", ".join(
