@@ -146,10 +146,42 @@ def check_teams(settings: Settings) -> list[Check]:
                                  "by Microsoft on the first message")]  # fmt: skip
 
 
+async def check_teams_presence(settings: Settings, client: httpx.AsyncClient) -> list[Check]:
+    """Whether Teams presence (out of office) can be read: a Graph token by client
+    credentials. Presence.Read.All itself shows on the first lookup (logged, never fatal)."""
+    if not settings.microsoft_app_id and not settings.pilot_teams_emulator:
+        return []
+    if not settings.microsoft_graph_client_id:
+        why = "not configured (MICROSOFT_GRAPH_CLIENT_ID is empty): out of office by command only"
+        return [Check("presence", "ok", why)]
+    if not settings.microsoft_graph_client_secret:
+        return [Check("presence", "fail", "MICROSOFT_GRAPH_CLIENT_SECRET is empty")]
+    tenant = settings.microsoft_graph_tenant_id
+    if not tenant:
+        why = "MICROSOFT_GRAPH_TENANT_ID is empty: a token per person's tenant, not checked here"
+        return [Check("presence", "warn", why)]
+    url = f"{settings.microsoft_graph_login_url.rstrip('/')}/{tenant}/oauth2/v2.0/token"
+    form = {"grant_type": "client_credentials", "client_id": settings.microsoft_graph_client_id,
+            "client_secret": settings.microsoft_graph_client_secret,
+            "scope": "https://graph.microsoft.com/.default"}  # fmt: skip
+    try:
+        response = await client.post(url, data=form)
+        ok = response.status_code == 200 and "access_token" in response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return [Check("presence", "fail", f"cannot reach {settings.microsoft_graph_login_url} "
+                                          f"({type(exc).__name__})")]  # fmt: skip
+    if not ok:
+        why = f"no Graph token (HTTP {response.status_code}): check MICROSOFT_GRAPH_CLIENT_ID, "
+        return [Check("presence", "fail", why + "_SECRET and _TENANT_ID")]
+    return [Check("presence", "ok", "status reading available: out of office also from Teams "
+                                    "presence (needs Presence.Read.All)")]  # fmt: skip
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("settings", "ok", "environment and .env read")]
     checks += await check_database(settings)
     async with httpx.AsyncClient(timeout=10) as client:
         checks += await check_slack(settings, client)
-    checks += check_teams(settings)
+        checks += check_teams(settings)
+        checks += await check_teams_presence(settings, client)
     return checks
