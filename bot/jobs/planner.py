@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.catalog import Texts, texts
+from bot.jobs.returns import nudges_held, welcomes_due
 from bot.messages import ConversationRef, Reply
 from bot.services import away_views, decision_views, nudge_views, summary_views
 from bot.services.results import Summary, load_summary
@@ -31,7 +32,7 @@ from playbook.results import checkin_asked
 from playbook.roles import Role
 from storage.away import AwayRepository, Changes, welcome_kind
 from storage.repositories import Repository
-from storage.tables import AwayPeriod, Person, Pilot, Workspace
+from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = coaching.SUMMARY_WEEK
 # Pilots per transaction: on SQLite the chunk holds the one writer, so a command waits at most
@@ -72,29 +73,6 @@ def _slot_passed(pilot: Pilot, now: datetime) -> bool:
 def _running(pilot: Pilot, now: datetime) -> bool:
     """In weeks 1-13: a welcome back can be due before the week's slot."""
     return 1 <= calendar.pilot_week(pilot.start_date, now, pilot.timezone) <= SUMMARY_WEEK
-
-
-def _nudges_held(snap: Snapshot, person: Person) -> bool:
-    """Away with a known end: no nudges are queued. A platform status without an end is read
-    again when a nudge is about to go (the dispatcher), so those are still queued."""
-    period = snap.away_now(person.id)
-    return period is not None and (period.source == "command" or period.until is not None)
-
-
-def _welcomes_due(snap: Snapshot, now: datetime) -> list[tuple[Person, AwayPeriod, datetime]]:
-    """Owners back from an absence who were not welcomed in this pilot yet, with the moment
-    their welcome is due (maybe later than ``now``)."""
-    found = []
-    for person, _roles in _owners(snap):
-        period = snap.away.returned.get(person.id or 0)
-        if period is None or period.id is None or person.id in snap.away.current:
-            continue
-        if (snap.pilot_id, period.id) in snap.away.welcomed:
-            continue
-        due = welcome_due(period.until, period.ended_at, snap.schedule)
-        if due is not None and due >= snap.pilot.created_at:
-            found.append((person, period, due))
-    return found
 
 
 class Planner:
@@ -141,7 +119,7 @@ class Planner:
             snaps = await load_snapshots(self.repo, chunk, now)
             self._changes = {}
             for snap in snaps:
-                for _person, period, due in _welcomes_due(snap, now):
+                for _person, period, due in welcomes_due(snap):
                     if due > now:
                         later[snap.pilot_id] = min(due, later.get(snap.pilot_id, NEVER))
                     elif period.id is not None:
@@ -190,7 +168,7 @@ class Planner:
         welcome stands in for this week's nudge and reminder)."""
         t = texts(snap.pilot.language)
         welcomed = set()
-        for person, period, due in _welcomes_due(snap, now):
+        for person, period, due in welcomes_due(snap):
             assert period.id is not None
             changes = self._changes.get((snap.pilot_id, period.id))
             if due > now or changes is None or person.id is None:
@@ -220,7 +198,7 @@ class Planner:
                 roles=roles,
                 ignored=max((snap.states[r].ignored_nudges for r in roles), default=0),
                 paused=person.id in snap.paused,
-                away=_nudges_held(snap, person) or person.id in welcomed,
+                away=nudges_held(snap, person) or person.id in welcomed,
                 unreachable=person.unreachable_since is not None,
                 active_since_slot=snap.activity.get(person.id or 0, slot - timedelta(days=1))
                 >= slot,
