@@ -184,6 +184,10 @@ class AwayRepository:
             update(OutboxMessage).where(col(OutboxMessage.id) == outbox_id).values(status="skipped")
         )
 
+    async def drop_delivery(self, outbox_id: int) -> None:
+        """A digest that named someone now away: gone, so it can be planned again."""
+        await self.session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == outbox_id))
+
     async def skip_pending(self, person_id: int, kinds: Iterable[str]) -> None:
         """Nudges queued for ``person`` before they went away are not sent any more."""
         await self.session.exec(

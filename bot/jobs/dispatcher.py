@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
+from bot.jobs.returns import ABOUT
 from bot.messages import ConversationRef, Reply
 from bot.ports import ChatAdapter, DeliveryError, Presence, PresenceSource
 from storage.repositories import Claimed, UnitOfWorkFactory
@@ -200,10 +201,33 @@ class Dispatcher:
             return False
         if not isinstance(adapter, PresenceSource):
             return False
+        for user in filter(None, ref.extra.get(ABOUT, "").split(",")):  # whom a digest names
+            named = await adapter.presence(ConversationRef(ref.platform, ref.workspace, user=user))
+            if named is not None and named.away:
+                await _finish(self._named_away(row, ref, user, named))
+                return True
         presence = await adapter.presence(ref)
         if presence is None:
             return False
         return await _finish(self._record_presence(row, ref.platform, presence))
+
+    async def _named_away(
+        self, row: Claimed, ref: ConversationRef, user: str, presence: Presence
+    ) -> None:
+        """A digest names someone the platform says is away: record it and drop the digest;
+        the planner writes it again without them (or not at all)."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            workspace = await uow.repo.workspace(ref.platform, ref.workspace)
+            assert workspace.id is not None
+            person = await uow.repo.person(workspace.id, user, "")
+            assert person.id is not None
+            if await uow.away.current(person.id, now) is None:
+                await uow.away.start(person.id, ref.platform, now, presence.until)
+            await uow.away.drop_delivery(row.id)
+            await uow.repo.replan_person(person.id)
+            await uow.commit()
+        log.info("digest dropped id=%s pilot=%s: it named someone away", row.id, row.pilot_id)
 
     async def _record_presence(self, row: Claimed, source: str, presence: Presence) -> bool:
         assert row.person_id is not None

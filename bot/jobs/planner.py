@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.catalog import Texts, texts
-from bot.jobs.returns import nudges_held, welcomes_due
+from bot.jobs.returns import about, nudges_held, welcomes_due
 from bot.messages import ConversationRef, Reply
 from bot.services import away_views, decision_views, nudge_views, summary_views
 from bot.services.results import Summary, load_summary
@@ -223,8 +223,10 @@ class Planner:
                 continue
             due = reminder if planned.at_reminder and reminder is not None else slot
             reply = self._render(t, snap, planned)
-            self._add(snap, person, planned.kind, self._ref(snap, workspace, person), reply,
-                      now if planned.now else due)  # fmt: skip
+            ref = self._ref(snap, workspace, person)
+            if planned.kind == "digest" and person is not None:
+                ref = about(ref, snap)
+            self._add(snap, person, planned.kind, ref, reply, now if planned.now else due)
 
     def _render(self, t: Texts, snap: Snapshot, planned: coaching.Planned) -> Reply:
         kind, roles = planned.kind, planned.roles

@@ -1,16 +1,38 @@
 """For the planner: whose nudges an absence holds, and who is back and due a welcome.
 
+A digest to the champion carries whom it is about (``ABOUT``: their platform ids), so the
+dispatcher can ask the platform whether they are away before it goes.
+
 A welcome back is due once per pilot and absence (``playbook.away.welcome_due``): at once after
 ``back`` or a cleared status, else at the slot time of the first working day from the return.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+from bot.messages import ConversationRef
 from bot.services.snapshot import Snapshot
 from playbook.away import welcome_due
+from playbook.coaching import Condition
+from playbook.roles import Role
 from storage.tables import AwayPeriod, Person
+
+ABOUT = "about"  # ConversationRef.extra key: the people a digest names, comma-separated
+
+
+def about(ref: ConversationRef, snap: Snapshot) -> ConversationRef:
+    """The digest's target with the owners it names as quiet or unreachable."""
+    named = [
+        person.external_id
+        for h in snap.coaching.attention
+        if h.role is not Role.CHAMPION and h.condition is not Condition.MISSING
+        and (person := snap.owners.get(h.role)) is not None
+    ]  # fmt: skip
+    return (
+        replace(ref, extra={**ref.extra, ABOUT: ",".join(dict.fromkeys(named))}) if named else ref
+    )
 
 
 def nudges_held(snap: Snapshot, person: Person) -> bool:

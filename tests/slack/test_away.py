@@ -131,3 +131,32 @@ def test_which_statuses_count_as_away() -> None:
     assert not presence_of(expired, now).away
     ends = presence_of({"status_emoji": ":palm_tree:", "status_expiration": int(now) + 60}, now)
     assert ends.away and ends.until is not None
+
+
+async def test_no_digest_names_someone_whose_status_says_away(world: SlackWorld) -> None:
+    w, fake = world, world.fake
+    fake.scopes = SCOPES
+    await _team(w)
+    for n in (1, 2):  # olaf ignores his nudges; ines answers
+        await w.advance_to(week(n))
+        await w.command(INES, "tasks")
+    await w.advance_to(week(2) + timedelta(days=4))  # after the week's reminder
+    assert len(dms_to(w, OLAF)) >= 3
+    fake.set_status(OLAF, ":palm_tree:", "Urlaub")  # and then goes on holiday
+    w.adapter.statuses = StatusReader()  # days later, as far as the cache knows
+    await w.advance_to(week(6) + timedelta(hours=1))
+    assert not [c for c in dms_to(w, CLARA) if OLAF in str(c.args)]  # never "at risk"
+    await w.command(CLARA, "status")
+    assert "(away (says their status))" in _status_text(w)
+
+
+async def test_the_digest_names_the_quiet_owner_who_is_not_away(world: SlackWorld) -> None:
+    w = world
+    w.fake.scopes = SCOPES
+    await _team(w)
+    for n in (1, 2):
+        await w.advance_to(week(n))
+        await w.command(INES, "tasks")
+    await w.advance_to(week(3) + timedelta(hours=1))
+    digests = [c for c in dms_to(w, CLARA) if OLAF in str(c.args)]
+    assert len(digests) == 1 and "at risk" in digests[0].args["text"]
