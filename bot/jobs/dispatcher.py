@@ -28,7 +28,7 @@ from bot.jobs.ratelimit import RateLimiter
 from bot.jobs.returns import ABOUT
 from bot.messages import ConversationRef, Reply
 from bot.ports import ChatAdapter, DeliveryError, Presence, PresenceSource
-from storage.repositories import Claimed, UnitOfWorkFactory
+from storage.repositories import Claimed, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.delivery")
 T = TypeVar("T")
@@ -94,6 +94,19 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 1.0))
     return BASE_BACKOFF * int(2 ** max(attempts - 1, 0)) * (1 + random.random() * 0.2)
+
+
+def platform_of(row: Claimed) -> str:
+    return str(row.target.get("platform", ""))
+
+
+async def _lock_pilots_of(uow: UnitOfWork, platform: str, person_id: int) -> None:
+    """Take the locks of the person's pilots (in one order), so a planner working on one of
+    them finishes first and the "plan again" this transaction leaves is not overwritten."""
+    pilots = await uow.repo.pilots_of_person(person_id)
+    workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
+    for key in sorted({(workspaces[p.workspace_id].external_id, p.channel_id) for p in pilots}):
+        await uow.lock(platform, *key)
 
 
 class Dispatcher:
@@ -222,6 +235,7 @@ class Dispatcher:
             assert workspace.id is not None
             person = await uow.repo.person(workspace.id, user, "")
             assert person.id is not None
+            await _lock_pilots_of(uow, ref.platform, person.id)
             if await uow.away.current(person.id, now) is None:
                 await uow.away.start(person.id, ref.platform, now, presence.until)
             await uow.away.drop_delivery(row.id)
@@ -235,6 +249,7 @@ class Dispatcher:
         if presence.until is not None and presence.until <= now:  # a cached status, expired
             presence = Presence(away=False)
         async with self.uow() as uow:
+            await _lock_pilots_of(uow, platform_of(row), row.person_id)
             current = await uow.away.current(row.person_id, now)
             changed = False
             if current is not None and current.source != source:
