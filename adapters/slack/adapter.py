@@ -219,7 +219,7 @@ class SlackAdapter:
 
     async def presence(self, ref: ConversationRef) -> Presence | None:
         """Out of office by the person's Slack status (``adapters.slack.status``)."""
-        if ref.channel or not ref.user:
+        if ref.channel or not ref.user or self.statuses.unreadable(ref.workspace):
             return None
         token = await self.tokens.bot_token(ref.workspace)
         if not token:

@@ -97,6 +97,11 @@ class StatusReader:
         self._scopes[team] = (time.monotonic() + ttl, found)
         return found
 
+    def unreadable(self, team: str) -> bool:
+        """Known for now: this workspace's token may not read profiles (no call needed)."""
+        hit = self._scopes.get(team)
+        return hit is not None and hit[0] > time.monotonic() and PROFILE_SCOPE not in (hit[1] or ())
+
     async def presence(self, client: AsyncWebClient, team: str, user: str) -> Presence | None:
         """Whether ``user`` is out of office by their status; None when it cannot be read."""
         key = (team, user)

@@ -14,6 +14,7 @@ from storage.away import AwayRepository
 from storage.repositories import Repository
 from storage.tables import (
     Activity,
+    AwayPeriod,
     BuildDecision,
     Checkin,
     ConversationRefRecord,
@@ -193,6 +194,7 @@ async def personal_data(repo: Repository, person: Person) -> dict[str, Any]:
     tasks = await s.exec(select(TaskState).where(TaskState.done_by == person.id))
     retro = await s.exec(select(RetroAnswer).where(RetroAnswer.person_id == person.id))
     activity = await s.exec(select(Activity).where(Activity.person_id == person.id))
+    away = await s.exec(select(AwayPeriod).where(AwayPeriod.person_id == person.id))
     return {
         "person": person.model_dump(mode="json"),
         "roles": [
@@ -209,6 +211,7 @@ async def personal_data(repo: Repository, person: Person) -> dict[str, Any]:
         "tasks_done": [t.model_dump(mode="json") for t in tasks],
         "retrospective": [a.model_dump(mode="json") for a in retro],
         "activity": [a.model_dump(mode="json") for a in activity],
+        "away": [a.model_dump(mode="json") for a in away],
     }  # fmt: skip
 
 

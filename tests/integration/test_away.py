@@ -4,11 +4,13 @@ exactly one welcome back replaces the nudges they missed."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from storage.tables import OutboxMessage
+from bot import backup
+from storage.tables import AwayPeriod, OutboxMessage
 from tests.conftest import BERLIN, Harness
 
 MONDAY_NOON = datetime(2027, 1, 4, 12, 0, tzinfo=BERLIN)
@@ -128,3 +130,15 @@ async def test_abwesend_bis_und_zurueck(harness_de: Harness) -> None:
         "Du bist gar nicht als abwesend eingetragen. (Mit abwesend bis DATUM trägst du eine "
         "Abwesenheit ein.)"
     )
+
+
+async def test_absences_are_in_the_persons_data_and_forgotten_with_them(harness: Harness) -> None:
+    h = harness
+    await _team(h)
+    await h.advance_to(MONDAY_NOON)
+    await h.say("olaf", "away until 2027-02-05")
+    data = json.loads(await backup.export_person(h.app.settings, "olaf"))
+    assert [a["source"] for a in data["people"][0]["away"]] == ["command"]
+    await h.say("olaf", "forget me")
+    async with h.app.uow() as uow:
+        assert (await uow.repo.session.exec(select(AwayPeriod))).all() == []
