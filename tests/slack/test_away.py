@@ -98,7 +98,7 @@ async def test_away_by_slack_status_without_an_end(world_on_each_db: SlackWorld)
     await w.advance_to(week(2) + timedelta(days=4))
     assert dms_to(w, OLAF) == []
     await w.command(CLARA, "status")
-    assert "(away (says their status))" in _status_text(w)
+    assert "(away, by their status)" in _status_text(w)
     fake.set_status(OLAF, ":house:", "Working from home")
     w.adapter.statuses = StatusReader()  # ten minutes later, as far as the cache knows
     await w.advance_to(week(3) + timedelta(hours=1))
@@ -147,7 +147,7 @@ async def test_no_digest_names_someone_whose_status_says_away(world: SlackWorld)
     await w.advance_to(week(6) + timedelta(hours=1))
     assert not [c for c in dms_to(w, CLARA) if OLAF in str(c.args)]  # never "at risk"
     await w.command(CLARA, "status")
-    assert "(away (says their status))" in _status_text(w)
+    assert "(away, by their status)" in _status_text(w)
 
 
 async def test_the_digest_names_the_quiet_owner_who_is_not_away(world: SlackWorld) -> None:

@@ -142,7 +142,7 @@ async def test_away_by_teams_presence(
     assert graph.tokens[0]["scope"] == "https://graph.microsoft.com/.default"
     assert escalations_about(run, "olaf") == []
     status = only(await run.say("clara", "status"))
-    assert "(away (says their status))" in str(status.card or status.body)
+    assert "(away, by their status)" in str(status.card or status.body)
     graph.away.discard(olaf)
     adapter: Any = run.server.app.adapters["teams"]
     adapter.graph._cache.clear()  # ten minutes later, as far as the cache knows
