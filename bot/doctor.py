@@ -92,12 +92,32 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
         if body.get("ok"):
             checks.append(Check("slack", "ok", f"token valid for team {body.get('team')} as "
                                                f"{body.get('user')}"))  # fmt: skip
+            checks.append(slack_status_check(response.headers.get("x-oauth-scopes")))
         else:
             checks.append(Check("slack", "fail", f"auth.test said {body.get('error')}: check "
                                                  "SLACK_BOT_TOKEN (xoxb-…)"))  # fmt: skip
     elif oauth:
         checks.append(Check("slack", "ok", "multi-workspace OAuth configured"))
     return checks
+
+
+STATUS_SCOPES = ("users.profile:read", "dnd:read")
+
+
+def slack_status_check(header: str | None) -> Check:
+    """Whether the bot token may read people's status (out of office from Slack)."""
+    if header is None:
+        return Check("status", "warn", "Slack did not list the token's scopes: cannot tell "
+                                       "whether the status can be read")  # fmt: skip
+    granted = {s.strip() for s in header.split(",")}
+    missing = [s for s in STATUS_SCOPES if s not in granted]
+    if STATUS_SCOPES[0] in granted:
+        more = f" ({', '.join(missing)} missing)" if missing else ""
+        return Check("status", "ok", "status reading available: out of office also from the "
+                                     f"Slack status{more}")  # fmt: skip
+    return Check("status", "warn", f"status reading unavailable (missing {', '.join(missing)}): "
+                                   "out of office by the away command only; add the scopes and "
+                                   "reinstall the app")  # fmt: skip
 
 
 def check_teams(settings: Settings) -> list[Check]:
@@ -124,10 +144,42 @@ def check_teams(settings: Settings) -> list[Check]:
                                  "by Microsoft on the first message")]  # fmt: skip
 
 
+async def check_teams_presence(settings: Settings, client: httpx.AsyncClient) -> list[Check]:
+    """Whether Teams presence (out of office) can be read: a Graph token by client
+    credentials. Presence.Read.All itself shows on the first lookup (logged, never fatal)."""
+    if not settings.microsoft_app_id and not settings.pilot_teams_emulator:
+        return []
+    if not settings.microsoft_graph_client_id:
+        why = "not configured (MICROSOFT_GRAPH_CLIENT_ID is empty): out of office by command only"
+        return [Check("presence", "ok", why)]
+    if not settings.microsoft_graph_client_secret:
+        return [Check("presence", "fail", "MICROSOFT_GRAPH_CLIENT_SECRET is empty")]
+    tenant = settings.microsoft_graph_tenant_id
+    if not tenant:
+        why = "MICROSOFT_GRAPH_TENANT_ID is empty: a token per person's tenant, not checked here"
+        return [Check("presence", "warn", why)]
+    url = f"{settings.microsoft_graph_login_url.rstrip('/')}/{tenant}/oauth2/v2.0/token"
+    form = {"grant_type": "client_credentials", "client_id": settings.microsoft_graph_client_id,
+            "client_secret": settings.microsoft_graph_client_secret,
+            "scope": "https://graph.microsoft.com/.default"}  # fmt: skip
+    try:
+        response = await client.post(url, data=form)
+        ok = response.status_code == 200 and "access_token" in response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return [Check("presence", "fail", f"cannot reach {settings.microsoft_graph_login_url} "
+                                          f"({type(exc).__name__})")]  # fmt: skip
+    if not ok:
+        why = f"no Graph token (HTTP {response.status_code}): check MICROSOFT_GRAPH_CLIENT_ID, "
+        return [Check("presence", "fail", why + "_SECRET and _TENANT_ID")]
+    return [Check("presence", "ok", "status reading available: out of office also from Teams "
+                                    "presence (needs Presence.Read.All)")]  # fmt: skip
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("settings", "ok", "environment and .env read")]
     checks += await check_database(settings)
     async with httpx.AsyncClient(timeout=10) as client:
         checks += await check_slack(settings, client)
-    checks += check_teams(settings)
+        checks += check_teams(settings)
+        checks += await check_teams_presence(settings, client)
     return checks

@@ -5,16 +5,19 @@ SQL ones, ``tests/unit/fake_uow.py`` the in-memory ones)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from sqlmodel import SQLModel
 
 from bot.messages import ConversationRef, Reply
+from storage.away import AwayRows, Changes
 from storage.locks import Conversation
 from storage.records import Claimed, PilotRows
 from storage.tables import (
+    AwayPeriod,
     BuildDecision,
     CapacityCheck,
     Checkin,
@@ -274,6 +277,36 @@ class PrivacyRepo(Protocol):
     async def expire_free_text(self, now: datetime, days: int) -> int: ...
 
 
+class AwayRepo(Protocol):
+    """Out-of-office periods and the welcome back after them (``storage.away``)."""
+
+    async def current(self, person_id: int, now: datetime) -> AwayPeriod | None: ...
+
+    async def start(
+        self, person_id: int, source: str, now: datetime, until: datetime | None
+    ) -> AwayPeriod: ...
+
+    async def end(self, person_id: int, now: datetime) -> AwayPeriod | None: ...
+
+    async def rows_for(
+        self, person_ids: Iterable[int], pilot_ids: Sequence[int], now: datetime
+    ) -> AwayRows: ...
+
+    async def owners_returning(
+        self, pilot_ids: Sequence[int], now: datetime
+    ) -> dict[int, list[datetime]]: ...
+
+    async def changes(self, pilot_id: int, since: datetime) -> Changes: ...
+
+    async def forget(self, person_id: int) -> None: ...
+
+    async def skip_delivery(self, outbox_id: int) -> None: ...
+
+    async def drop_delivery(self, outbox_id: int) -> None: ...
+
+    async def skip_pending(self, person_id: int, kinds: Iterable[str]) -> None: ...
+
+
 class Savepoint(Protocol):
     """A nested transaction (``uow.savepoint()``)."""
 
@@ -322,6 +355,9 @@ class AbstractUnitOfWork(Protocol):
     @property
     def privacy(self) -> PrivacyRepo: ...
 
+    @property
+    def away(self) -> AwayRepo: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -368,3 +404,19 @@ class AbstractUnitOfWorkFactory(Protocol):
     def __call__(self) -> AbstractUnitOfWork: ...
 
     def read(self) -> AbstractUnitOfWork: ...
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What a platform says about a person: out of office (until when, if it says)."""
+
+    away: bool
+    until: datetime | None = None
+
+
+@runtime_checkable
+class PresenceSource(Protocol):
+    """An adapter that can read whether a person is out of office (Slack status, Teams
+    presence); None when it cannot tell (no scope, not configured, an error)."""
+
+    async def presence(self, ref: ConversationRef) -> Presence | None: ...

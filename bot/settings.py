@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: str = ""
+    # Out of office from Teams presence (Graph, application permission Presence.Read.All):
+    # client credentials of an app registration; empty client id = not configured.
+    microsoft_graph_client_id: str = ""
+    microsoft_graph_client_secret: str = ""
+    microsoft_graph_tenant_id: str = ""  # empty: the tenant of the person's Teams activity
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    microsoft_graph_login_url: str = "https://login.microsoftonline.com"
     pilot_default_language: Literal["de", "en"] = "de"
     pilot_default_timezone: str = "Europe/Berlin"
     pilot_nudge_time: str = "MON 09:00"

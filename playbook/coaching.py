@@ -55,6 +55,7 @@ class Condition(enum.StrEnum):
     SILENT = "silent"  # the owner ignored the last SILENT_AFTER nudges
     UNREACHABLE = "unreachable"  # the platform refuses messages to the owner
     PAUSED = "paused"  # the owner paused their nudges
+    AWAY = "away"  # the owner is out of office: no nudges, no escalation about them
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Owner:
     ignored: int = 0  # nudges in a row since their last activity
     unreachable: bool = False
     paused: bool = False
+    away: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def facts_of(f: PilotFacts) -> frozenset[Fact]:
 def _condition(owner: Owner | None) -> Condition:
     if owner is None:
         return Condition.MISSING
+    if owner.away:  # before silence: nudges they could not answer are not escalated
+        return Condition.AWAY
     if owner.unreachable:
         return Condition.UNREACHABLE
     if owner.ignored >= SILENT_AFTER:
@@ -200,7 +204,7 @@ def assess(f: PilotFacts, roadmap: Roadmap) -> Health:
     for h in roles.values():
         if h.condition is Condition.SILENT:
             risks.append(Risk("silent", h.role, h.ignored))
-        elif h.condition in (Condition.UNREACHABLE, Condition.PAUSED):
+        elif h.condition in (Condition.UNREACHABLE, Condition.PAUSED, Condition.AWAY):
             risks.append(Risk(h.condition.value, h.role))
     if f.failed:
         risks.append(Risk("failed", count=f.failed))
@@ -273,6 +277,7 @@ class Recipient:
     ignored: int = 0
     paused: bool = False
     unreachable: bool = False
+    away: bool = False  # out of office, or welcomed back this week (the welcome replaces it)
     active_since_slot: bool = False
     checkins_due: tuple[str, ...] = ()  # metrics they own without a check-in this week
 
@@ -331,7 +336,7 @@ def plan(
     for r in people:
         if Role.CHAMPION in r.roles:
             champion = r
-        if r.unreachable or r.paused:
+        if r.unreachable or r.paused or r.away:
             continue
         still = r.ignored >= STILL_AFTER
         nudged = {(r.person_id, "weekly"), (r.person_id, "still")} & moment.sent
@@ -354,10 +359,10 @@ def plan(
             add(Planned("reminder", r.person_id, r.roles, at_reminder=True))
     if week == OVERRUN_WEEK and health.overrun_due:
         for r in people:
-            if Role.CHAMPION in r.roles and not r.unreachable and not r.paused:
+            if Role.CHAMPION in r.roles and not (r.unreachable or r.paused or r.away):
                 add(Planned("overrun", r.person_id, r.roles, now=True))
     if week >= 1 and health.attention and digest_due(health):
-        if champion is not None and not champion.unreachable:
+        if champion is not None and not (champion.unreachable or champion.away):
             concerns = [h for h in health.attention if h.role is not Role.CHAMPION]
             if concerns:
                 add(Planned("digest", champion.person_id, champion.roles, now=True))

@@ -263,3 +263,18 @@ class SimClock(SQLModel, table=True):
     __tablename__ = "sim_clock"
     id: int = Field(default=1, primary_key=True)
     now: datetime = Field(sa_column=utc_column())
+
+
+# ---- out of office (issue 18) ----------------------------------------------------------
+class AwayPeriod(SQLModel, table=True):
+    """A person out of office: no nudges or escalations about them from ``starts_at`` until
+    the first of ``until`` and ``ended_at``; on return, one welcome-back summary per pilot."""
+
+    __tablename__ = "away_periods"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    source: str = Field(max_length=16)  # command, slack (status), teams (Graph presence)
+    starts_at: datetime = Field(sa_column=utc_column())
+    # the first moment they are back; None: until the platform status says otherwise
+    until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

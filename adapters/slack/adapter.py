@@ -38,10 +38,11 @@ from adapters.slack.delivery import (
 )
 from adapters.slack.listeners import Tracker
 from adapters.slack.outbound import MAX_BLOCKS, images_to_upload, message, to_blocks
+from adapters.slack.status import StatusReader
 from adapters.slack.surfaces import is_nudge, with_snooze
 from bot.catalog import texts
 from bot.messages import ConversationRef, File, Reply
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Presence
 from bot.services.coach import Coach
 
 EVENTS_PATH = "/slack/events"
@@ -92,6 +93,7 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None  # shared by proactive sends
         self._clients: dict[str, AsyncWebClient] = {}
+        self.statuses = StatusReader()
 
     # ---- HTTP ---------------------------------------------------------------------------
     def add_routes(self, web_app: web.Application) -> None:
@@ -214,6 +216,15 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"slack: {type(exc).__name__}") from None
         return f"{channel}/{ts}" if ts else None
+
+    async def presence(self, ref: ConversationRef) -> Presence | None:
+        """Out of office by the person's Slack status (``adapters.slack.status``)."""
+        if ref.channel or not ref.user or self.statuses.unreadable(ref.workspace):
+            return None
+        token = await self.tokens.bot_token(ref.workspace)
+        if not token:
+            return None
+        return await self.statuses.presence(self._client(token), ref.workspace, ref.user)
 
     async def _dm(self, client: AsyncWebClient, ref: ConversationRef) -> str:
         """The person's DM channel: the one stored with the nudge (no API call), else

@@ -14,12 +14,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from adapters.teams.gateway import BotConnector, ConnectorBusy
+from adapters.teams.presence import GraphAccess, GraphPresence
 from adapters.teams.references import ReferenceStore
 from adapters.teams.turns import TeamsTurns
 from bot.clock import Clock
 from bot.limits import MAX_ACTIVITY, BadJson, load_json
 from bot.messages import ConversationRef, Reply
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, Presence
 from bot.services.coach import Coach
 from bot.settings import Settings, SettingsError, is_loopback
 from storage.repositories import UnitOfWorkFactory
@@ -65,6 +66,21 @@ async def _loopback_service(request: web.Request) -> bool:
     return is_loopback(host)
 
 
+def graph_presence(settings: Settings) -> GraphPresence | None:
+    """Teams presence via Graph, when MICROSOFT_GRAPH_CLIENT_ID (and its secret) are set."""
+    if not settings.microsoft_graph_client_id or not settings.microsoft_graph_client_secret:
+        return None
+    return GraphPresence(
+        GraphAccess(
+            client_id=settings.microsoft_graph_client_id,
+            client_secret=settings.microsoft_graph_client_secret,
+            tenant_id=settings.microsoft_graph_tenant_id,
+            graph_url=settings.microsoft_graph_url,
+            login_url=settings.microsoft_graph_login_url,
+        )
+    )
+
+
 class TeamsAdapter:
     platform = "teams"
 
@@ -95,13 +111,25 @@ class TeamsAdapter:
         self.connector = connector
         self._opening: dict[tuple[str, str], asyncio.Lock] = {}
         self._strikes: dict[tuple[str, str], int] = {}  # consecutive busy answers per target
+        self.graph = graph_presence(settings)
 
     async def start(self) -> None:
         mode = "authenticated" if self.auth_enabled else "emulator mode, without auth (loopback)"
         log.info("teams adapter ready on POST %s, %s", ROUTE, mode)
 
     async def stop(self) -> None:
-        return None
+        if self.graph is not None:
+            await self.graph.close()
+
+    async def presence(self, ref: ConversationRef) -> Presence | None:
+        """Out of office by Teams presence (``adapters.teams.presence``), when Graph access
+        is configured and the person's Azure AD object id is known from their activities."""
+        if self.graph is None or ref.channel or not ref.user:
+            return None
+        aad = await self.refs.aad_object_id(ref.workspace, ref.user)
+        if not aad:
+            return None
+        return await self.graph.presence(ref.workspace, aad)
 
     def add_routes(self, web_app: web.Application) -> None:
         web_app.router.add_post(ROUTE, self.messages)

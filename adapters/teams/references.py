@@ -30,6 +30,7 @@ from storage.repositories import UnitOfWorkFactory
 
 CHANNEL = "channel"
 USER = "user"
+AAD = "aad"  # person id -> {"id": their Azure AD object id}, for Graph presence (issue 18)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class ReferenceStore:
                 data = {"reference": reference_of(activity), "name": name}
                 if not (self.keep_existing and known):
                     await unit.refs.save_ref(PLATFORM, tenant, CHANNEL, key, data)
+            aad = str(sender.get("aadObjectId") or "")
+            if sender.get("id") and aad:
+                known_aad = await unit.refs.load_ref(PLATFORM, tenant, AAD, sender["id"])
+                if known_aad is None or (not self.keep_existing and known_aad.get("id") != aad):
+                    await unit.refs.save_ref(PLATFORM, tenant, AAD, sender["id"], {"id": aad})
             people = [sender] if not is_personal(activity) else []
             people += [{"id": p.id, "name": p.name} for _, p in mentions_of(activity)]
             people += [m for m in members_added(activity) if m.get("id") != bot_id(activity)]
@@ -96,6 +102,12 @@ class ReferenceStore:
         if not data or not data.get("reference"):
             return None
         return UserRoute(dict(data["reference"]), bool(data.get("personal")))
+
+    async def aad_object_id(self, tenant: str, user: str) -> str | None:
+        """The person's Azure AD object id, as their own activities gave it."""
+        async with self.uow() as unit:
+            data = await unit.refs.load_ref(PLATFORM, tenant, AAD, user)
+        return str(data["id"]) if data and data.get("id") else None
 
     async def save_personal(self, tenant: str, user: str, reference: dict[str, Any]) -> None:
         async with self.uow() as unit:

@@ -25,8 +25,16 @@ from typing import Any, TypeVar
 from bot import observability
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
+from bot.jobs.returns import ABOUT
 from bot.messages import ConversationRef, Reply
-from bot.ports import AbstractUnitOfWorkFactory, ChatAdapter, DeliveryError
+from bot.ports import (
+    AbstractUnitOfWork,
+    AbstractUnitOfWorkFactory,
+    ChatAdapter,
+    DeliveryError,
+    Presence,
+    PresenceSource,
+)
 from storage.records import Claimed
 
 log = logging.getLogger("pilot_coach.delivery")
@@ -39,6 +47,9 @@ BATCH = 200
 CONCURRENCY = 64
 MAX_UNFLUSHED = 64  # delivered but not yet committed: what a crash could resend
 CACHED_PAYLOAD_CHARS = 16_000
+#: Proactive messages that wait while their recipient is out of office (not the welcome back,
+#: the results or a command's answer); the platform's status is read just before they go.
+HELD_WHILE_AWAY = frozenset({"weekly", "still", "reminder", "snooze", "retro", "overrun", "digest"})
 
 
 async def _to_the_end(task: asyncio.Future[T]) -> T:
@@ -90,6 +101,19 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 1.0))
     return BASE_BACKOFF * int(2 ** max(attempts - 1, 0)) * (1 + random.random() * 0.2)
+
+
+def platform_of(row: Claimed) -> str:
+    return str(row.target.get("platform", ""))
+
+
+async def _lock_pilots_of(uow: AbstractUnitOfWork, platform: str, person_id: int) -> None:
+    """Take the locks of the person's pilots (in one order), so a planner working on one of
+    them finishes first and the "plan again" this transaction leaves is not overwritten."""
+    pilots = await uow.pilots.pilots_of_person(person_id)
+    workspaces = await uow.workspaces.workspaces({p.workspace_id for p in pilots})
+    for key in sorted({(workspaces[p.workspace_id].external_id, p.channel_id) for p in pilots}):
+        await uow.lock(platform, *key)
 
 
 class Dispatcher:
@@ -164,6 +188,8 @@ class Dispatcher:
         try:
             if adapter is None:
                 raise DeliveryError(f"no adapter for platform {ref.platform}", permanent=True)
+            if await self._away(row, ref, adapter):
+                return 0
             await self.limiter.acquire(ref.platform, ref.workspace)
             reply = parse_reply(row.payload)
             ref = private_target(ref, reply)
@@ -186,6 +212,71 @@ class Dispatcher:
         log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
+
+    async def _away(self, row: Claimed, ref: ConversationRef, adapter: ChatAdapter) -> bool:
+        """Whether the platform says the recipient is out of office (or back from a status
+        absence): then the row is skipped, neither sent nor ignored, and their pilots planned
+        again (for the welcome back)."""
+        if row.person_id is None or row.kind not in HELD_WHILE_AWAY or ref.channel:
+            return False
+        if not isinstance(adapter, PresenceSource):
+            return False
+        for user in filter(None, ref.extra.get(ABOUT, "").split(",")):  # whom a digest names
+            named = await adapter.presence(ConversationRef(ref.platform, ref.workspace, user=user))
+            if named is not None and named.away:
+                await _finish(self._named_away(row, ref, user, named))
+                return True
+        presence = await adapter.presence(ref)
+        if presence is None:
+            return False
+        return await _finish(self._record_presence(row, ref.platform, presence))
+
+    async def _named_away(
+        self, row: Claimed, ref: ConversationRef, user: str, presence: Presence
+    ) -> None:
+        """A digest names someone the platform says is away: record it and drop the digest;
+        the planner writes it again without them (or not at all)."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            workspace = await uow.workspaces.workspace(ref.platform, ref.workspace)
+            assert workspace.id is not None
+            person = await uow.people.person(workspace.id, user, "")
+            assert person.id is not None
+            await _lock_pilots_of(uow, ref.platform, person.id)
+            if await uow.away.current(person.id, now) is None:
+                await uow.away.start(person.id, ref.platform, now, presence.until)
+            await uow.away.drop_delivery(row.id)
+            await uow.pilots.replan_person(person.id)
+            await uow.commit()
+        log.info("digest dropped id=%s pilot=%s: it named someone away", row.id, row.pilot_id)
+
+    async def _record_presence(self, row: Claimed, source: str, presence: Presence) -> bool:
+        assert row.person_id is not None
+        now = self.clock.now()
+        if presence.until is not None and presence.until <= now:  # a cached status, expired
+            presence = Presence(away=False)
+        async with self.uow() as uow:
+            await _lock_pilots_of(uow, platform_of(row), row.person_id)
+            current = await uow.away.current(row.person_id, now)
+            changed = False
+            if current is not None and current.source != source:
+                pass  # away by their own word (``away until``): that stands
+            elif presence.away:
+                changed = current is None or current.until != presence.until
+                if changed:
+                    await uow.away.start(row.person_id, source, now, presence.until)
+            elif current is not None:
+                await uow.away.end(row.person_id, now)  # the status is gone: back
+                changed = True
+            else:
+                return False
+            await uow.away.skip_delivery(row.id)
+            if changed:
+                await uow.pilots.replan_person(row.person_id)
+            await uow.commit()
+        log.info("delivery skipped id=%s pilot=%s kind=%s: recipient away=%s", row.id,
+                 row.pilot_id, row.kind, presence.away)  # fmt: skip
+        return True
 
     async def _set_message_id(self, outbox_id: int, message_id: str) -> None:
         async with self.uow() as uow:

@@ -21,14 +21,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.catalog import Texts, texts
+from bot.jobs.returns import about, nudges_held, welcomes_due
 from bot.messages import ConversationRef, Reply
-from bot.ports import AbstractUnitOfWork
-from bot.services import decision_views, nudge_views, summary_views
+from bot.ports import AbstractUnitOfWork, AwayRepo
+from bot.services import away_views, decision_views, nudge_views, summary_views
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
+from playbook.away import welcome_due
 from playbook.results import checkin_asked
 from playbook.roles import Role
+from storage.away import Changes, welcome_kind
 from storage.tables import Person, Pilot, Workspace
 
 SUMMARY_WEEK = coaching.SUMMARY_WEEK
@@ -67,6 +70,11 @@ def _slot_passed(pilot: Pilot, now: datetime) -> bool:
     return now >= calendar.weekly_slot(pilot.start_date, week, schedule_of(pilot))
 
 
+def _running(pilot: Pilot, now: datetime) -> bool:
+    """In weeks 1-13: a welcome back can be due before the week's slot."""
+    return 1 <= calendar.pilot_week(pilot.start_date, now, pilot.timezone) <= SUMMARY_WEEK
+
+
 class Planner:
     def __init__(self, uow: AbstractUnitOfWork) -> None:
         self.uow = uow
@@ -76,6 +84,7 @@ class Planner:
         self._json: dict[int, tuple[Reply, dict[str, Any]]] = {}
         self._payloads: dict[tuple[object, ...], dict[str, Any]] = {}
         self._summaries: dict[int, Summary] = {}
+        self._changes: dict[tuple[int, int], Changes] = {}
 
     async def plan(self, now: datetime) -> int:
         """Enqueue everything due at ``now``; returns how many new rows were written."""
@@ -103,9 +112,20 @@ class Planner:
         if workspaces is None:
             workspaces = await self.uow.workspaces.workspaces({p.workspace_id for p in pilots})
         added = 0
-        chunk = [p for p in pilots if _slot_passed(p, now)]
+        chunk = [p for p in pilots if _running(p, now)]
+        away = self.uow.away
+        later = await self._returns(away, pilots, now)
         if chunk:
             snaps = await load_snapshots(self.uow, chunk, now)
+            self._changes = {}
+            for snap in snaps:
+                for _person, period, due in welcomes_due(snap):
+                    if due > now:
+                        later[snap.pilot_id] = min(due, later.get(snap.pilot_id, NEVER))
+                    elif period.id is not None:
+                        self._changes[(snap.pilot_id, period.id)] = await away.changes(
+                            snap.pilot_id, period.starts_at
+                        )
             self._existing = await self.uow.outbox.outbox_keys({s.pilot_id: s.week for s in snaps})
             self._summaries = {
                 s.pilot_id: await load_summary(self.uow, s) for s in snaps if s.week == SUMMARY_WEEK
@@ -118,13 +138,55 @@ class Planner:
             added += await self.uow.outbox.enqueue_many(self._rows)
             self._rows = []
         await self.uow.pilots.set_next_due(
-            {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
+            {
+                p.id: min(next_slot_after(p, now) or NEVER, later.get(p.id, NEVER))
+                for p in pilots
+                if p.id is not None
+            }
         )
         self.uow.release_rows()  # a chunk's rows are done: keep memory flat
         return added
 
+    async def _returns(
+        self, away: AwayRepo, pilots: Sequence[Pilot], now: datetime
+    ) -> dict[int, datetime]:
+        """Pilot id -> when the next welcome back of one of its owners falls due."""
+        found: dict[int, datetime] = {}
+        by_id = {p.id: p for p in pilots if p.id is not None}
+        for pilot_id, backs in (await away.owners_returning(list(by_id), now)).items():
+            sched = schedule_of(by_id[pilot_id])
+            for back in backs:
+                due = welcome_due(back, None, sched)
+                if due is not None:
+                    found[pilot_id] = min(due, found.get(pilot_id, NEVER))
+        return found
+
+    def _plan_welcomes(self, snap: Snapshot, workspace: Workspace, now: datetime) -> set[int]:
+        """Queue the welcome backs due now; returns who is welcomed back this week (whose
+        welcome stands in for this week's nudge and reminder)."""
+        t = texts(snap.pilot.language)
+        welcomed = set()
+        for person, period, due in welcomes_due(snap):
+            assert period.id is not None
+            changes = self._changes.get((snap.pilot_id, period.id))
+            if due > now or changes is None or person.id is None:
+                continue
+            welcomed.add(person.id)
+            kind = welcome_kind(period.id)
+            if self._new(snap, person, kind):
+                reply = away_views.welcome_reply(t, snap, person, period, changes)
+                self._add(snap, person, kind, _person_ref(workspace, person), reply, due)
+        for (pilot_id, period_id), week in snap.away.welcomed.items():
+            back = next((p for p in snap.away.returned.values() if p.id == period_id), None)
+            if pilot_id == snap.pilot_id and week == snap.week and back is not None:
+                welcomed.add(back.person_id)
+        return welcomed
+
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
         """Ask the playbook what is due for this pilot, render it, queue what is new."""
+        welcomed = self._plan_welcomes(snap, workspace, now)
+        if not _slot_passed(snap.pilot, now):
+            return
         sched, week, start = snap.schedule, snap.week, snap.pilot.start_date
         slot = calendar.weekly_slot(start, week, sched)
         reminder = calendar.reminder_slot(start, week, sched)
@@ -134,6 +196,7 @@ class Planner:
                 roles=roles,
                 ignored=max((snap.states[r].ignored_nudges for r in roles), default=0),
                 paused=person.id in snap.paused,
+                away=nudges_held(snap, person) or person.id in welcomed,
                 unreachable=person.unreachable_since is not None,
                 active_since_slot=snap.activity.get(person.id or 0, slot - timedelta(days=1))
                 >= slot,
@@ -158,8 +221,10 @@ class Planner:
                 continue
             due = reminder if planned.at_reminder and reminder is not None else slot
             reply = self._render(t, snap, planned)
-            self._add(snap, person, planned.kind, self._ref(snap, workspace, person), reply,
-                      now if planned.now else due)  # fmt: skip
+            ref = self._ref(snap, workspace, person)
+            if planned.kind == "digest" and person is not None:
+                ref = about(ref, snap)
+            self._add(snap, person, planned.kind, ref, reply, now if planned.now else due)
 
     def _render(self, t: Texts, snap: Snapshot, planned: coaching.Planned) -> Reply:
         kind, roles = planned.kind, planned.roles

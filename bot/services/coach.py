@@ -25,7 +25,7 @@ from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.ports import AbstractUnitOfWork, AbstractUnitOfWorkFactory
-from bot.services import corrections, cycle, decision_views, decisions, handlers, views
+from bot.services import away, corrections, cycle, decision_views, decisions, handlers, views
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -219,6 +219,10 @@ class Coach:
             return [views.unknown_reply(t, parsed.word, cmd.suggest(turn.inbound.text))]
         if isinstance(parsed, cmd.Start):
             return await self._start(turn, parsed, workspace_id)
+        if isinstance(parsed, cmd.Away):  # a person's own, also without a pilot (a DM)
+            return await away.away(turn, parsed, self.defaults.timezone)
+        if isinstance(parsed, cmd.Back):
+            return await away.back(turn, parsed)
         pilot = turn.pilot
         if pilot is None or pilot.status != "open":
             return Problem("pilot.none")

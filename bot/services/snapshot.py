@@ -13,8 +13,10 @@ from playbook.parsing.numbers import unit_group
 from playbook.results import MetricResult, Per, Reading, metric_result, stored_kind
 from playbook.roadmap import Roadmap, Task, load_roadmap
 from playbook.roles import ROLE_ORDER, Formula, Role, RoleState, ignored_nudges
+from storage.away import AwayRows
 from storage.repositories import PilotRows
 from storage.tables import (
+    AwayPeriod,
     BuildDecision,
     CapacityCheck,
     Checkin,
@@ -25,7 +27,8 @@ from storage.tables import (
     Process,
 )
 
-NUDGE_KINDS = ("weekly", "still")  # the nudges an owner answers or ignores
+NUDGE_KINDS = ("weekly", "still")
+NOBODY_AWAY = AwayRows({}, {}, {})  # the nudges an owner answers or ignores
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,11 @@ class Snapshot:
     decision: BuildDecision | None = None  # pick reason, demo date, live, overrun choice
     announced: bool = False  # ``announce`` queued the results for a channel
     announced_at: datetime | None = None  # when the first announcement was delivered
+    away: AwayRows = NOBODY_AWAY  # out-of-office periods of the owners
+
+    def away_now(self, person_id: int | None) -> AwayPeriod | None:
+        """The period ``person`` is away in now, if any."""
+        return self.away.current.get(person_id) if person_id is not None else None
 
     @property
     def coaching(self) -> coaching.Health:
@@ -128,11 +136,16 @@ async def load_snapshots(
     """Snapshots of many pilots with one query per table."""
     ids = [p.id for p in pilots if p.id is not None]
     rows = await uow.pilots.load_pilot_rows(ids, NUDGE_KINDS)
-    return [build_snapshot(pilot, rows, now) for pilot in pilots]
+    people = {p.id for held in rows.owners.values() for p in held.values() if p.id is not None}
+    away = await uow.away.rows_for(people, ids, now)
+    return [build_snapshot(pilot, rows, now, away) for pilot in pilots]
 
 
-def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
+def build_snapshot(
+    pilot: Pilot, rows: PilotRows, now: datetime, away: AwayRows | None = None
+) -> Snapshot:
     assert pilot.id is not None
+    away = away or NOBODY_AWAY
     owners = {Role(role): person for role, person in rows.owners.get(pilot.id, {}).items()}
     activity = rows.activity.get(pilot.id, {})
     paused = frozenset(rows.paused.get(pilot.id, ()))
@@ -152,7 +165,8 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         ignored = ignored_nudges(nudged, activity.get(person.id))
         states[role] = RoleState(role, assigned=True, ignored_nudges=ignored)
         facts_owners[role] = coaching.Owner(person.id, ignored, person.unreachable_since
-                                            is not None, person.id in paused)  # fmt: skip
+                                            is not None, person.id in paused,
+                                            person.id in away.current)  # fmt: skip
     all_metrics = rows.metrics.get(pilot.id, [])
     all_checkins = rows.checkins.get(pilot.id, [])
     metrics = [m for m in all_metrics if m.removed_at is None]
@@ -205,4 +219,5 @@ def build_snapshot(pilot: Pilot, rows: PilotRows, now: datetime) -> Snapshot:
         decision=rows.decisions.get(pilot.id),
         announced=pilot.id in rows.announced,
         announced_at=rows.announced_at.get(pilot.id),
+        away=away,
     )

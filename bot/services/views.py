@@ -19,6 +19,7 @@ from bot.messages import (
 from bot.services import decision_views, metric_table, metric_views
 from bot.services.snapshot import MetricView, Snapshot
 from playbook import coaching
+from playbook.away import last_day_away
 from playbook.coaching import Condition
 from playbook.parsing.numbers import Problem
 from playbook.roadmap import LAST_WEEK, Task
@@ -30,8 +31,8 @@ MEASURE_FROM = 9  # weeks 9-12: measure and iterate
 HELP_COMMANDS = (
     "start", "assign", "status", "tasks", "done", "process_add", "process_pick", "process_remove",
     "process_edit", "processes", "capacity", "demo", "live", "build", "metric_add",
-    "metric_remove", "checkin", "checkin_undo", "results", "retro",
-    "announce", "settings", "metric_token", "next_cycle", "forget", "snooze", "pause", "help",
+    "metric_remove", "checkin", "checkin_undo", "results", "retro", "announce", "settings",
+    "metric_token", "next_cycle", "forget", "snooze", "pause", "away", "help",
 )  # fmt: skip
 #: Commands whose permission is not the Action of the same name.
 _HELP_ACTIONS = {"process_remove": Action.PROCESS_EDIT}
@@ -141,8 +142,18 @@ def role_lines(
                 label += " " + t("role.attention")
         elif health.condition is Condition.PAUSED:
             value += " " + t("role.paused")
+        elif health.condition is Condition.AWAY:
+            value += " " + t("role.away", status=away_text(t, snap, owner))
         pairs.append((label, value))
     return pairs
+
+
+def away_text(t: Texts, snap: Snapshot, person: Person | None) -> str:
+    """``away until 1 Mar 2027``; ``away`` for a platform status without an end."""
+    period = snap.away_now(person.id if person else None)
+    if period is None or period.until is None:
+        return t("away.status_open")
+    return t("away.status_until", date=t.date(last_day_away(period.until, snap.schedule)))
 
 
 def task_line(t: Texts, task: Task, week: int) -> str:
@@ -193,6 +204,9 @@ def risks(t: Texts, snap: Snapshot, *, private: bool = False) -> list[str]:
             found.append(mode_text(t, snap))
         elif risk.key == "silent" and not private:
             found.append(t("risk.silent_public", role=role))
+        elif risk.key == "away":
+            status = away_text(t, snap, owner)
+            found.append(t("risk.away", role=role, name=name_of(owner), status=status))
         elif risk.key in ("silent", "unreachable", "paused"):
             found.append(t(f"risk.{risk.key}", role=role, name=name_of(owner), count=risk.count))
         elif risk.key == "failed":

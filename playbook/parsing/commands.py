@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from playbook.parsing.away import Away as Away
+from playbook.parsing.away import Back as Back
+from playbook.parsing.away import parse_away, parse_back
 from playbook.parsing.numbers import Problem, parse_number
 from playbook.roles import ROLE_WORDS, Role
 
@@ -260,6 +263,8 @@ Command = (
     | Snooze
     | Pause
     | Resume
+    | Away
+    | Back
     | Retro
     | Unknown
 )
@@ -339,6 +344,11 @@ KEYWORDS: dict[str, str] = {
     "pausieren": "pause",
     "resume": "resume",
     "weiter": "resume",
+    "away": "away",
+    "abwesend": "away",
+    "back": "back",
+    "zurück": "back",
+    "zurueck": "back",
     "help": "help",
     "hilfe": "help",
     "?": "help",
@@ -998,6 +1008,8 @@ _PARSERS: dict[str, Callable[[str, str], Command | Problem]] = {
     "snooze": _no_args(Snooze()),
     "pause": _no_args(Pause()),
     "resume": _no_args(Resume()),
+    "away": parse_away,
+    "back": parse_back,
     "retro": _retro,
     "help": _help,
 }

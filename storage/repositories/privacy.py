@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from storage.repositories.away import AwayRepository
 from storage.repositories.base import SessionRepository
 from storage.tables import (
     Activity,
+    AwayPeriod,
     BuildDecision,
     Checkin,
     ConversationRefRecord,
@@ -45,6 +47,7 @@ class PrivacyRepository(SessionRepository):
         await s.exec(update(Checkin).where(col(Checkin.person_id) == person.id).values(note=""))
         await s.exec(update(TaskState).where(col(TaskState.done_by) == person.id).values(note=""))
         await s.exec(delete(RetroAnswer).where(col(RetroAnswer.person_id) == person.id))
+        await AwayRepository(s).forget(person.id)  # when someone was on holiday is theirs
         await s.exec(
             update(RoleAssignment)
             .where(
@@ -176,6 +179,7 @@ class PrivacyRepository(SessionRepository):
         tasks = await s.exec(select(TaskState).where(TaskState.done_by == person.id))
         retro = await s.exec(select(RetroAnswer).where(RetroAnswer.person_id == person.id))
         activity = await s.exec(select(Activity).where(Activity.person_id == person.id))
+        away = await s.exec(select(AwayPeriod).where(AwayPeriod.person_id == person.id))
         return {
             "person": person.model_dump(mode="json"),
             "roles": [
@@ -192,6 +196,7 @@ class PrivacyRepository(SessionRepository):
             "tasks_done": [t.model_dump(mode="json") for t in tasks],
             "retrospective": [a.model_dump(mode="json") for a in retro],
             "activity": [a.model_dump(mode="json") for a in activity],
+            "away": [a.model_dump(mode="json") for a in away],
         }  # fmt: skip
 
     async def expire_free_text(self, now: datetime, days: int) -> int:

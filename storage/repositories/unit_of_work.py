@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import WRITES
 from storage.locks import Conversation, ConversationLocks, WriterLock
+from storage.repositories.away import AwayRepository
 from storage.repositories.base import insert_ignore
 from storage.repositories.metrics import MetricRepository, RetroRepository
 from storage.repositories.outbox import OutboxRepository
@@ -61,6 +62,7 @@ class UnitOfWork:
     refs = _InSession(RefRepository)
     clock = _InSession(ClockRepository)
     privacy = _InSession(PrivacyRepository)
+    away = _InSession(AwayRepository)
 
     def __init__(
         self, engine: AsyncEngine, writer: WriterLock | None = None, *, readonly: bool = False

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from bot.ports import AbstractUnitOfWorkFactory
 from storage.locks import Conversation
 from storage.tables import Person
+from tests.fakes.away import FakeAway
 from tests.fakes.outbox import FakeClock, FakeEvents, FakeOutbox, FakeRefs
 from tests.fakes.repositories import (
     FakeMetrics,
@@ -87,6 +88,7 @@ class FakeUnitOfWork:
         self.refs = FakeRefs(store)
         self.clock = FakeClock(store)
         self.privacy = FakePrivacy(store)
+        self.away = FakeAway(store)
         self._before: Snapshot | None = None
         self._changed: set[Conversation] = set()
 

@@ -152,9 +152,13 @@ async def _doctor(env: dict[str, str]) -> tuple[int, str]:
 
 async def test_doctor_reports_wrong_token_and_unreachable_database(sqlite_url: str) -> None:
     async def auth_test(request: web.Request) -> web.Response:
-        good = request.headers.get("Authorization") == "Bearer xoxb-good"
-        if good:
-            return web.json_response({"ok": True, "team": "Acme", "user": "pilotcoach"})
+        token = request.headers.get("Authorization")
+        if token in ("Bearer xoxb-good", "Bearer xoxb-status"):
+            scopes = "chat:write,users:read" + (
+                ",users.profile:read,dnd:read" if token == "Bearer xoxb-status" else ""
+            )
+            return web.json_response({"ok": True, "team": "Acme", "user": "pilotcoach"},
+                                     headers={"X-OAuth-Scopes": scopes})  # fmt: skip
         return web.json_response({"ok": False, "error": "invalid_auth"})
 
     api = web.Application()
@@ -171,6 +175,10 @@ async def test_doctor_reports_wrong_token_and_unreachable_database(sqlite_url: s
         assert code == 0, out
         assert "OK    slack     token valid for team Acme as pilotcoach" in out
         assert "OK    schema" in out
+        assert "WARN  status    status reading unavailable (missing users.profile:read, " in out
+        code, out = await _doctor({**base, "SLACK_BOT_TOKEN": "xoxb-status"})
+        assert code == 0, out
+        assert "OK    status    status reading available: out of office also from the " in out
         code, out = await _doctor({**base, "SLACK_BOT_TOKEN": "xoxb-wrong-secret"})
         assert code == 1
         assert "FAIL  slack     auth.test said invalid_auth: check SLACK_BOT_TOKEN" in out
@@ -211,3 +219,33 @@ async def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:
             if thread.name.endswith("(_connection_worker_thread)"):
                 await asyncio.to_thread(thread.join, 5)
     assert Pilot  # the tables module is importable without a database
+
+
+async def test_doctor_reports_whether_teams_presence_can_be_read(sqlite_url: str) -> None:
+    async def token(request: web.Request) -> web.Response:
+        form = await request.post()
+        if form.get("client_secret") == "right" and form.get("grant_type") == "client_credentials":
+            return web.json_response({"access_token": "t", "expires_in": 3599})
+        return web.json_response({"error": "invalid_client"}, status=401)
+
+    api = web.Application()
+    api.router.add_post("/{tenant}/oauth2/v2.0/token", token)
+    runner = web.AppRunner(api, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = {"DATABASE_URL": sqlite_url, "PILOT_TEAMS_EMULATOR": "1"}
+    graph = {"MICROSOFT_GRAPH_CLIENT_ID": "c", "MICROSOFT_GRAPH_TENANT_ID": "contoso",
+             "MICROSOFT_GRAPH_LOGIN_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+    try:
+        code, out = await _doctor(base)
+        assert "OK    presence  not configured (MICROSOFT_GRAPH_CLIENT_ID is empty)" in out
+        code, out = await _doctor({**base, **graph, "MICROSOFT_GRAPH_CLIENT_SECRET": "right"})
+        assert code == 0, out
+        assert "OK    presence  status reading available: out of office also from Teams" in out
+        code, out = await _doctor({**base, **graph, "MICROSOFT_GRAPH_CLIENT_SECRET": "wrong"})
+        assert code == 1
+        assert "FAIL  presence  no Graph token (HTTP 401)" in out and "wrong" not in out
+    finally:
+        await runner.cleanup()

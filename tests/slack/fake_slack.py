@@ -63,6 +63,10 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # out of office (issue 18): the token's scopes (sent as X-OAuth-Scopes, like Slack, when
+    # set) and each user's status as users.profile.get reports it
+    scopes: str = ""
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # ---- set-up -------------------------------------------------------------------------
     def add_bot(self, token: str, team_id: str, team_name: str = "", bot_user_id: str = "UBOT",
@@ -76,6 +80,12 @@ class FakeSlack:
             "name": display_name.lower().replace(" ", "."),
             "profile": {"display_name": display_name, "real_name": display_name.title()},
         }
+
+    def set_status(
+        self, user_id: str, emoji: str = "", text: str = "", expiration: int = 0
+    ) -> None:
+        self.statuses[user_id] = {"status_emoji": emoji, "status_text": text,
+                                  "status_expiration": expiration}  # fmt: skip
 
     def rate_limit(self, method: str, times: int, retry_after: float = 1) -> None:
         """The next ``times`` calls of ``method`` get HTTP 429 with ``Retry-After``."""
@@ -187,7 +197,8 @@ class FakeSlack:
         answer = self._answer(method, args, self.bots.get(token or ""))
         if not answer.get("ok"):
             call.error = str(answer.get("error"))
-        return web.json_response(answer)
+        headers = {"X-OAuth-Scopes": self.scopes} if self.scopes else {}
+        return web.json_response(answer, headers=headers)
 
     def _answer(self, method: str, args: dict[str, Any], bot: Bot | None) -> dict[str, Any]:
         ts = f"{1_800_000_000 + next(self._ts)}.000100"
@@ -226,6 +237,16 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.profile.get":
+            if "users.profile:read" not in self.scopes.split(","):
+                return {"ok": False, "error": "missing_scope", "needed": "users.profile:read"}
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            status = self.statuses.get(str(args.get("user")), {})
+            return {"ok": True, "profile": {**user["profile"], "status_emoji": "",
+                                            "status_text": "", "status_expiration": 0,
+                                            **status}}  # fmt: skip
         if method == "oauth.v2.access":
             return self.grants.get(str(args.get("code")), {"ok": False, "error": "invalid_code"})
         if method == "files.getUploadURLExternal":
