@@ -94,12 +94,29 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
         if body.get("ok"):
             checks.append(Check("slack", "ok", f"token valid for team {body.get('team')} as "
                                                f"{body.get('user')}"))  # fmt: skip
+            checks.append(check_canvases(response.headers.get("x-oauth-scopes")))
         else:
             checks.append(Check("slack", "fail", f"auth.test said {body.get('error')}: check "
                                                  "SLACK_BOT_TOKEN (xoxb-…)"))  # fmt: skip
     elif oauth:
         checks.append(Check("slack", "ok", "multi-workspace OAuth configured"))
     return checks
+
+
+def check_canvases(scopes_header: str | None) -> Check:
+    """Whether the installed token may keep pilot canvases (Slack tells a token's scopes in
+    the ``x-oauth-scopes`` header of every Web API answer)."""
+    if scopes_header is None:
+        return Check("canvases", "warn", "Slack did not say the token's scopes: whether pilot "
+                                         "canvases work shows on the first start")  # fmt: skip
+    scopes = {s.strip() for s in scopes_header.split(",") if s.strip()}
+    if "canvases:write" not in scopes:
+        return Check("canvases", "warn", "unavailable: the token lacks canvases:write, so "
+                                         "pilots get no canvas (add the scopes of the app "
+                                         "manifest and reinstall the app)")  # fmt: skip
+    return Check("canvases", "ok", "available to this token (canvases:write); a workspace "
+                                   "whose plan has no canvases is noted on the first try and "
+                                   "the bot carries on without")  # fmt: skip
 
 
 def check_teams(settings: Settings) -> list[Check]:

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.canvases import CanvasRepository
 from storage.db import WRITES
 from storage.locks import Conversation, ConversationLocks, WriterLock
 from storage.tables import (
@@ -898,6 +899,12 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work used outside 'async with'")
         return Repository(self._session)
+
+    @property
+    def canvases(self) -> CanvasRepository:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return CanvasRepository(self._session)
 
     async def __aenter__(self) -> UnitOfWork:
         if not self._readonly:

@@ -23,6 +23,7 @@ from typing import Any
 from bot.catalog import Texts, texts
 from bot.messages import ConversationRef, Reply
 from bot.services import decision_views, nudge_views, summary_views
+from bot.services.canvas_sync import queue_canvases
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
@@ -104,6 +105,7 @@ class Planner:
             workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
         added = 0
         chunk = [p for p in pilots if _slot_passed(p, now)]
+        snaps: list[Snapshot] = []
         if chunk:
             snaps = await load_snapshots(self.repo, chunk, now)
             self._existing = await self.repo.outbox_keys({s.pilot_id: s.week for s in snaps})
@@ -119,6 +121,7 @@ class Planner:
                     await asyncio.sleep(0)
             added += await self.repo.enqueue_many(self._rows)
             self._rows = []
+        await queue_canvases(self.repo, pilots, workspaces, now, {s.pilot_id: s for s in snaps})
         await self.repo.set_next_due(
             {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
         )

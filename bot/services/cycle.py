@@ -15,6 +15,8 @@ from bot.chart import chart_png
 from bot.messages import ConversationRef, File, Paragraph, Reply, channel_mention
 from bot.report import summary_html
 from bot.services import views
+from bot.services.canvas_sync import PLATFORM as CANVAS_PLATFORM
+from bot.services.canvas_views import results_doc
 from bot.services.handlers import Result, Turn, resolve
 from bot.services.privacy import anonymous_name, championed_pilots, forget, forget_in_pilots
 from bot.services.results import load_summary
@@ -23,6 +25,7 @@ from bot.services.summary_views import results_reply
 from playbook import calendar
 from playbook.parsing import commands as cmd
 from playbook.parsing.numbers import Problem
+from storage.canvases import CanvasRepository
 from storage.tables import Pilot, Process
 
 TOKEN_PREFIX = "pcm_"
@@ -144,6 +147,10 @@ async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
          "payload": payload.to_json(), "due_at": turn.now, "next_attempt_at": turn.now},
         turn.now,
     )  # fmt: skip
+    if workspace.platform == CANVAS_PLATFORM:  # the results become a canvas of their own
+        await CanvasRepository(turn.repo.session).set_results_doc(
+            snap.pilot_id, results_doc(turn.t, summary).to_json()
+        )
     key = "announce.updated" if again else "announce.queued"
     known = channel == snap.pilot.channel_id
     name = channel_label(parsed.channel) or (snap.pilot.channel_name if known else "")
