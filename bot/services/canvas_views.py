@@ -113,7 +113,7 @@ def results_doc(t: Texts, summary: Summary) -> CanvasDoc:
     if upcoming:
         workflow.append(Line(upcoming))
     if workflow:
-        sections.append(Section("workflow", t("canvas.workflows"), tuple(workflow)))
+        sections.append(Section("workflow", t("canvas.workflow"), tuple(workflow)))
     sections.append(
         Section("team", t("canvas.team"),
                 (Table((t("canvas.role"), t("canvas.owner")), tuple(role_lines(t, snap))),))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from storage.canvases import CanvasRepository
 from storage.repositories import Repository
 from storage.tables import (
     Activity,
@@ -65,6 +66,8 @@ async def forget(repo: Repository, person: Person, now: datetime) -> None:
         if payload != row.payload or target != row.target:
             row.payload, row.target = payload, target
             s.add(row)
+    in_workspace = await s.exec(select(Pilot).where(Pilot.workspace_id == person.workspace_id))
+    await _scrub_canvases(repo, [p.id for p in in_workspace if p.id is not None], secrets)
     person.display_name = anonymous_name(person.id)
     person.external_id = f"forgotten-{person.id}"
     person.unreachable_since = None
@@ -134,6 +137,7 @@ async def forget_in_pilots(
         if payload != row.payload or target != row.target:
             row.payload, row.target = payload, target
             s.add(row)
+    await _scrub_canvases(repo, scope, secrets)
     await s.flush()
     if not await _present(repo, person, None):  # nothing of them is left anywhere: erase the rest
         await forget(repo, person, now)
@@ -163,6 +167,17 @@ _PERSON_COLUMNS: tuple[tuple[Any, Any], ...] = (
     (RetroAnswer, col(RetroAnswer.person_id)),
     (Activity, col(Activity.person_id)),
 )
+
+
+async def _scrub_canvases(repo: Repository, pilot_ids: list[int], secrets: set[str]) -> None:
+    """The pilots' canvases: the announced results document scrubbed, and the living page
+    rendered anew and sent whole (its sections as sent are forgotten)."""
+    canvases = CanvasRepository(repo.session)
+    for state in (await canvases.of_pilots(pilot_ids)).values():
+        state.sections, state.digest = {}, ""
+        if state.results_doc is not None:
+            state.results_doc = _scrub(state.results_doc, secrets)
+        repo.session.add(state)
 
 
 def _scrub(data: dict[str, Any], secrets: set[str]) -> dict[str, Any]:

@@ -179,3 +179,17 @@ def test_typed_text_stays_text_in_canvas_markdown() -> None:
     out = inline(typed)
     assert "![](" not in out and "](" not in out and "<!" not in out
     assert re.sub(r"\\(.)", r"\1", out) == typed  # what it reads is what was typed
+
+
+async def test_forget_takes_the_name_off_the_canvas(world: SlackWorld) -> None:
+    await team(world)
+    await world.app.scheduler.tick()
+    assert "Olaf" in world.fake.canvas.of_channel(world.channel).markdown
+    await world.command(CLARA, f"forget <@{OLAF}>")
+    world.clock.set(world.clock.now() + timedelta(minutes=2))
+    await world.app.scheduler.tick()
+    page = world.fake.canvas.of_channel(world.channel).markdown
+    assert "Olaf" not in page and "## This week's tasks" in page
+    async with world.app.uow() as uow:
+        (state,) = (await uow.repo.session.exec(select(PilotCanvas))).all()
+    assert "Olaf" not in str(state.sections)
