@@ -9,6 +9,8 @@ only the newest one is sent, so a late retry never puts older content back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +55,17 @@ class CanvasSupport(SQLModel, table=True):
     since: datetime = Field(sa_column=utc_column())
 
 
+@dataclass(frozen=True)
+class CanvasUpdate:
+    """A pilot's living page as rendered now (``bot.canvas.CanvasDoc`` JSON) and where it goes."""
+
+    pilot_id: int
+    digest: str
+    doc: dict[str, Any]
+    target: dict[str, Any]
+    week: int
+
+
 class CanvasRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -67,6 +80,16 @@ class CanvasRepository:
             select(PilotCanvas).where(col(PilotCanvas.pilot_id).in_(ids))
         )
         return {r.pilot_id: r for r in rows}
+
+    async def open_for(self, pilot_id: int, previous: int | None = None) -> None:
+        """Give a new pilot a canvas: the planner creates it. A next cycle in the same channel
+        takes over the previous cycle's canvas (a channel has one)."""
+        state = await self._row(pilot_id)
+        before = await self.session.get(PilotCanvas, previous) if previous is not None else None
+        if before is not None and before.canvas_id and not state.canvas_id:
+            state.canvas_id, state.sections = before.canvas_id, dict(before.sections)
+            self.session.add(state)
+            await self.session.flush()
 
     async def _row(self, pilot_id: int) -> PilotCanvas:
         found = await self.session.get(PilotCanvas, pilot_id)
@@ -100,56 +123,58 @@ class CanvasRepository:
         await self.session.flush()
 
     async def queue(
-        self,
-        pilot_id: int,
-        digest: str,
-        doc: dict[str, Any],
-        target: dict[str, Any],
-        week: int,
-        now: datetime,
-    ) -> bool:
-        """Queue the pilot's canvas as ``doc`` unless that is what was queued last; True if
-        something was queued (or an update still waiting got the new content)."""
-        state = await self._row(pilot_id)
-        if state.digest == digest:
-            return False
-        state.digest = digest
-        rows = list(
-            await self.session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.pilot_id == pilot_id, OutboxMessage.kind == KIND,
-                       OutboxMessage.status == "pending")
-                .order_by(col(OutboxMessage.id).desc())
-            )
-        )  # fmt: skip
-        waiting = next((r for r in rows if r.attempts == 0), None)
-        if waiting is not None:  # not claimed yet: it goes out with the new content
-            waiting.payload = {"canvas": doc, "generation": state.generation}
-            waiting.target = target
-            self.session.add_all([waiting, state])
-            await self.session.flush()
-            return True
-        due = now
-        if state.sent_at is not None:
-            due = max(due, state.sent_at + EDIT_INTERVAL)
-        for in_flight in rows:  # claimed, perhaps being sent right now
-            due = max(due, in_flight.due_at + EDIT_INTERVAL)
-        state.generation += 1
-        self.session.add(
-            OutboxMessage(
-                dedupe_key=f"{pilot_id}:canvas:{state.generation}", pilot_id=pilot_id,
-                person_id=None, week=week, kind=KIND, target=target,
-                payload={"canvas": doc, "generation": state.generation},
-                due_at=due, next_attempt_at=due,
-            )
-        )  # fmt: skip
-        self.session.add(state)
+        self, updates: Sequence[CanvasUpdate], now: datetime, states: dict[int, PilotCanvas]
+    ) -> int:
+        """Queue each pilot's canvas as its ``doc`` unless that is what was queued last
+        (``states``: the pilots' rows, ``of_pilots``); returns how many were queued (or gave an
+        update still waiting its new content). One query for the waiting updates of all of
+        them, one flush at the end."""
+        if not updates:
+            return 0
+        ids = [u.pilot_id for u in updates]
+        pending: dict[int, list[OutboxMessage]] = {}
+        for row in await self.session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == KIND,
+                   OutboxMessage.status == "pending")
+            .order_by(col(OutboxMessage.id).desc())
+        ):  # fmt: skip
+            if row.pilot_id is not None:
+                pending.setdefault(row.pilot_id, []).append(row)
+        queued = 0
+        for update in updates:
+            state = states.get(update.pilot_id)
+            if state is None:
+                state = states[update.pilot_id] = PilotCanvas(pilot_id=update.pilot_id)
+            if state.digest == update.digest:
+                continue
+            state.digest = update.digest
+            self.session.add(state)
+            queued += 1
+            rows = pending.get(update.pilot_id, [])
+            waiting = next((r for r in rows if r.attempts == 0), None)
+            if waiting is not None:  # not claimed yet: it goes out with the new content
+                waiting.payload = {"canvas": update.doc, "generation": state.generation}
+                waiting.target = update.target
+                self.session.add(waiting)
+                continue
+            due = now
+            if state.sent_at is not None:
+                due = max(due, state.sent_at + EDIT_INTERVAL)
+            for in_flight in rows:  # claimed, perhaps being sent right now
+                due = max(due, in_flight.due_at + EDIT_INTERVAL)
+            state.generation += 1
+            self.session.add(
+                OutboxMessage(
+                    dedupe_key=f"{update.pilot_id}:canvas:{state.generation}",
+                    pilot_id=update.pilot_id, person_id=None, week=update.week, kind=KIND,
+                    target=update.target,
+                    payload={"canvas": update.doc, "generation": state.generation},
+                    due_at=due, next_attempt_at=due,
+                )
+            )  # fmt: skip
         await self.session.flush()
-        return True
-
-    async def is_current(self, pilot_id: int, generation: int) -> bool:
-        state = await self.session.get(PilotCanvas, pilot_id)
-        return state is None or state.generation <= generation
+        return queued
 
     async def published(
         self, pilot_id: int, canvas_id: str, sections: dict[str, str], now: datetime

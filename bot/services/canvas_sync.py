@@ -1,6 +1,7 @@
-"""Keeps each Slack pilot's canvas in step with its state: the planner, which looks at every
-pilot whose state changed (``next_due_at`` NULL) and at each weekly slot, renders the living
-page and queues it when it differs from what was queued last (``storage.canvases``: at most
+"""Keeps each Slack pilot's canvas in step with its state: ``start`` (and ``next cycle``) give a
+pilot a canvas (``open_canvas``); the planner, which looks at every pilot whose state changed
+(``next_due_at`` NULL) and at each weekly slot, renders the living page of those that have one
+and queues it when it differs from what was queued last (``storage.canvases``: at most
 one update a minute per pilot, through the outbox). Workspaces where canvases are unavailable
 are left out; nothing here ever fails a command."""
 
@@ -13,7 +14,7 @@ from bot.catalog import texts
 from bot.messages import ConversationRef
 from bot.services.canvas_views import pilot_doc
 from bot.services.snapshot import Snapshot, load_snapshots
-from storage.canvases import CanvasRepository
+from storage.canvases import CanvasRepository, CanvasUpdate
 from storage.repositories import Repository
 from storage.tables import Pilot, Workspace
 
@@ -37,24 +38,28 @@ async def queue_canvases(
     if not wanted:
         return 0
     canvases = CanvasRepository(repo.session)
+    states = await canvases.of_pilots([p.id for p in wanted if p.id is not None])
+    if not states:  # none of them has a canvas (one is opened by start and next cycle)
+        return 0
     off = await canvases.unavailable_teams(PLATFORM, now)
-    wanted = [p for p in wanted if workspaces[p.workspace_id].external_id not in off]
+    wanted = [p for p in wanted if p.id in states
+              and workspaces[p.workspace_id].external_id not in off]  # fmt: skip
     known = known or {}
     missing = [p for p in wanted if p.id not in known]
     snaps = [known[p.id] for p in wanted if p.id is not None and p.id in known]
     if missing:
         snaps += await load_snapshots(repo, missing, now)
-    states = await canvases.of_pilots([s.pilot_id for s in snaps])
-    queued = 0
+    updates = []
     for snap in snaps:
         doc = pilot_doc(texts(snap.pilot.language), snap)
-        digest = doc.digest()
-        state = states.get(snap.pilot_id)
-        if state is not None and state.digest == digest:
-            continue
         workspace = workspaces[snap.pilot.workspace_id]
         target = ConversationRef(platform=PLATFORM, workspace=workspace.external_id,
                                  channel=snap.pilot.channel_id).to_json()  # fmt: skip
-        if await canvases.queue(snap.pilot_id, digest, doc.to_json(), target, snap.week, now):
-            queued += 1
-    return queued
+        updates.append(CanvasUpdate(snap.pilot_id, doc.digest(), doc.to_json(), target, snap.week))
+    return await canvases.queue(updates, now, states)
+
+
+async def open_canvas(repo: Repository, platform: str, pilot_id: int, previous: int | None) -> None:
+    """A new pilot gets a canvas where the platform has them (the next plan creates it)."""
+    if platform == PLATFORM:
+        await CanvasRepository(repo.session).open_for(pilot_id, previous)

@@ -25,6 +25,7 @@ from bot.inflight import Gate
 from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.services import corrections, cycle, decision_views, decisions, handlers, views
+from bot.services.canvas_sync import open_canvas
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -277,6 +278,9 @@ class Coach:
             created_at=now,
         )
         await turn.repo.add(pilot)
+        assert pilot.id is not None
+        await open_canvas(turn.repo, turn.inbound.platform, pilot.id,
+                          previous.id if previous else None)  # fmt: skip
         turn.pilot = pilot
         t = turn.t = texts(pilot.language)
         text = t(

@@ -16,6 +16,7 @@ from bot.messages import ConversationRef, File, Paragraph, Reply, channel_mentio
 from bot.report import summary_html
 from bot.services import views
 from bot.services.canvas_sync import PLATFORM as CANVAS_PLATFORM
+from bot.services.canvas_sync import open_canvas
 from bot.services.canvas_views import results_doc
 from bot.services.handlers import Result, Turn, resolve
 from bot.services.privacy import anonymous_name, championed_pilots, forget, forget_in_pilots
@@ -78,6 +79,7 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     )  # fmt: skip
     await turn.repo.add(new)
     assert new.id is not None
+    await open_canvas(turn.repo, turn.inbound.platform, new.id, old.id)
     for role, person in snap.owners.items():
         assert person.id is not None
         await turn.repo.set_role(new.id, role.value, person.id, turn.person.id, turn.now)

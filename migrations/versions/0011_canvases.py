@@ -6,6 +6,8 @@
 - ``canvas_support``: workspaces where canvases are unavailable (scope missing, free plan,
   disabled), so the bot stops asking.
 
+The open pilots of Slack workspaces get a row, so their channels get the canvas as well.
+
 Revision ID: 0011
 Revises: 0009
 Create Date: 2026-12-02 16:30:00
@@ -47,6 +49,13 @@ def upgrade() -> None:
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("since", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "team"),
+    )
+    # The open Slack pilots get their canvas too, with the next plan.
+    op.execute(
+        "INSERT INTO pilot_canvases (pilot_id, sections, digest, generation, results_url) "
+        "SELECT pilots.id, '{}', '', 0, '' FROM pilots "
+        "JOIN workspaces ON workspaces.id = pilots.workspace_id "
+        "WHERE workspaces.platform = 'slack' AND pilots.status = 'open'"
     )
 
 

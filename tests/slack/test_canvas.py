@@ -193,3 +193,17 @@ async def test_forget_takes_the_name_off_the_canvas(world: SlackWorld) -> None:
     async with world.app.uow() as uow:
         (state,) = (await uow.repo.session.exec(select(PilotCanvas))).all()
     assert "Olaf" not in str(state.sections)
+
+
+async def test_the_next_cycle_keeps_the_channel_canvas(world: SlackWorld) -> None:
+    await team(world)
+    await world.app.scheduler.tick()
+    (canvas_id,) = world.fake.canvas.channel_canvas.values()
+    world.fake.reset()
+    await world.command(CLARA, "next cycle")
+    world.clock.set(world.clock.now() + timedelta(minutes=2))
+    await world.app.scheduler.tick()
+    assert world.fake.of("conversations.canvases.create") == []
+    assert world.fake.of("canvases.create") == []
+    assert {c.args["canvas_id"] for c in world.fake.delivered("canvases.edit")} == {canvas_id}
+    assert "Week 1/12" not in unescaped(world.fake.canvas.canvases[canvas_id].markdown)
