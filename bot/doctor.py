@@ -119,6 +119,32 @@ def check_canvases(scopes_header: str | None) -> Check:
                                    "the bot carries on without")  # fmt: skip
 
 
+async def check_canvas_support(settings: Settings) -> list[Check]:
+    """The workspaces where Slack refused canvases (a free plan, canvases turned off, the scope
+    missing), as the bot noted them: only the first try can tell, scopes cannot."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT team, reason, since FROM canvas_support WHERE platform = 'slack' "
+                "ORDER BY team"
+            ))).all()  # fmt: skip
+    except Exception:  # the schema is older, or the database is away: said by its own check
+        return []
+    finally:
+        await engine.dispose()
+    return [
+        Check(
+            "canvases",
+            "warn",
+            f"workspace {team}: Slack refused canvases ({reason}, "
+            f"{str(since)[:10]}); its pilots run without a canvas, the bot "
+            "tries again a day later",
+        )
+        for team, reason, since in rows
+    ]
+
+
 def check_teams(settings: Settings) -> list[Check]:
     app_id = settings.microsoft_app_id
     if not app_id and settings.pilot_teams_emulator:
@@ -146,6 +172,8 @@ def check_teams(settings: Settings) -> list[Check]:
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("settings", "ok", "environment and .env read")]
     checks += await check_database(settings)
+    if all(c.status == "ok" for c in checks):
+        checks += await check_canvas_support(settings)
     async with httpx.AsyncClient(timeout=10) as client:
         checks += await check_slack(settings, client)
     checks += check_teams(settings)

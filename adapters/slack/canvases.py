@@ -132,9 +132,17 @@ async def publish_channel_canvas(
 async def _create_channel_canvas(client: AsyncWebClient, channel: str, doc: CanvasDoc) -> str:
     content = _content(document_markdown(doc))
     try:
-        response = await client.conversations_canvases_create(
-            channel_id=channel, document_content=content
-        )
+        try:
+            response = await client.conversations_canvases_create(
+                channel_id=channel, document_content=content
+            )
+        except SlackApiError as exc:  # a public channel the bot is not in yet: join it once
+            if error_code(exc) != "not_in_channel" or not channel.startswith("C"):
+                raise
+            await client.conversations_join(channel=channel)
+            response = await client.conversations_canvases_create(
+                channel_id=channel, document_content=content
+            )
     except SlackApiError as exc:
         if error_code(exc) != "channel_canvas_already_exists":
             raise

@@ -12,7 +12,7 @@ import httpx
 from sqlmodel import select
 
 from adapters.slack.canvases import inline
-from bot.doctor import check_slack
+from bot.doctor import check_canvas_support, check_slack
 from playbook.roadmap import load_roadmap
 from playbook.roles import Role
 from storage.canvases import CanvasSupport, PilotCanvas
@@ -207,3 +207,23 @@ async def test_the_next_cycle_keeps_the_channel_canvas(world: SlackWorld) -> Non
     assert world.fake.of("canvases.create") == []
     assert {c.args["canvas_id"] for c in world.fake.delivered("canvases.edit")} == {canvas_id}
     assert "Week 1/12" not in unescaped(world.fake.canvas.canvases[canvas_id].markdown)
+
+
+async def test_a_public_channel_is_joined_for_its_canvas(world: SlackWorld) -> None:
+    world.fake.fail("conversations.canvases.create", "not_in_channel")
+    await team(world)
+    await world.app.scheduler.tick()
+    assert [c.method for c in world.fake.calls if "canvases" in c.method or "join" in c.method] == [
+        "conversations.canvases.create", "conversations.join", "conversations.canvases.create"
+    ]  # fmt: skip
+    assert world.channel in world.fake.canvas.channel_canvas
+
+
+async def test_doctor_names_the_workspaces_without_canvases(world: SlackWorld) -> None:
+    world.fake.canvas.unavailable = "team_tier_cannot_create_channel_canvases"
+    await team(world)
+    await world.app.scheduler.tick()
+    lines = [c.line() for c in await check_canvas_support(world.app.settings)]
+    assert len(lines) == 1 and lines[0].startswith("WARN  canvases")
+    assert f"workspace {world.team}" in lines[0]
+    assert "team_tier_cannot_create_channel_canvases" in lines[0]
