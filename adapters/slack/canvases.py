@@ -9,10 +9,14 @@ channel. The results canvas is a standalone canvas (canvases.create) the channel
 (canvases.access.set). Errors that say canvases cannot be had here (scope, plan, admin)
 become ``CanvasUnavailable``; the others ``DeliveryError`` with the outbox's retry semantics.
 
+Slack's documentation does not say how far a heading's section reaches; the edit replaces the
+section its heading's id names with the heading and its content, as the local fake models it
+(up to the next heading of the same level). Should a workspace show it otherwise, sending each
+update whole (``_replace_all``) is the one-line change.
+
 Markdown is written so that typed text stays text: each punctuation character of it is
 backslash-escaped where markdown gives it a meaning (no link, mention, table cell break or
-list can come out of a name), and
-only the core's mention tokens become canvas mentions.
+list can come out of a name), and only the core's mention tokens become canvas mentions.
 """
 
 from __future__ import annotations
