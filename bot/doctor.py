@@ -12,7 +12,7 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.settings import Settings
-from storage.db import current_revision, head_revision, make_engine, ping, sync_url
+from storage.db import canvas_refusals, current_revision, head_revision, make_engine, ping, sync_url
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
@@ -93,6 +93,7 @@ async def check_slack(settings: Settings, client: httpx.AsyncClient) -> list[Che
             checks.append(Check("slack", "ok", f"token valid for team {body.get('team')} as "
                                                f"{body.get('user')}"))  # fmt: skip
             checks.append(slack_status_check(response.headers.get("x-oauth-scopes")))
+            checks.append(check_canvases(response.headers.get("x-oauth-scopes")))
         else:
             checks.append(Check("slack", "fail", f"auth.test said {body.get('error')}: check "
                                                  "SLACK_BOT_TOKEN (xoxb-…)"))  # fmt: skip
@@ -118,6 +119,44 @@ def slack_status_check(header: str | None) -> Check:
     return Check("status", "warn", f"status reading unavailable (missing {', '.join(missing)}): "
                                    "out of office by the away command only; add the scopes and "
                                    "reinstall the app")  # fmt: skip
+
+
+def check_canvases(scopes_header: str | None) -> Check:
+    """Whether the installed token may keep pilot canvases (Slack tells a token's scopes in
+    the ``x-oauth-scopes`` header of every Web API answer)."""
+    if scopes_header is None:
+        return Check("canvases", "warn", "Slack did not say the token's scopes: whether pilot "
+                                         "canvases work shows on the first start")  # fmt: skip
+    scopes = {s.strip() for s in scopes_header.split(",") if s.strip()}
+    if "canvases:write" not in scopes:
+        return Check("canvases", "warn", "unavailable: the token lacks canvases:write, so "
+                                         "pilots get no canvas (add the scopes of the app "
+                                         "manifest and reinstall the app)")  # fmt: skip
+    return Check("canvases", "ok", "available to this token (canvases:write); a workspace "
+                                   "whose plan has no canvases is noted on the first try and "
+                                   "the bot carries on without")  # fmt: skip
+
+
+async def check_canvas_support(settings: Settings) -> list[Check]:
+    """The workspaces where Slack refused canvases (a free plan, canvases turned off, the scope
+    missing), as the bot noted them: only the first try can tell, scopes cannot."""
+    engine = make_engine(settings.database_url)
+    try:
+        rows = await canvas_refusals(engine)
+    except Exception:  # the schema is older, or the database is away: said by its own check
+        return []
+    finally:
+        await engine.dispose()
+    return [
+        Check(
+            "canvases",
+            "warn",
+            f"workspace {team}: Slack refused canvases ({reason}, "
+            f"{str(since)[:10]}); its pilots run without a canvas, the bot "
+            "tries again a day later",
+        )
+        for team, reason, since in rows
+    ]
 
 
 def check_teams(settings: Settings) -> list[Check]:
@@ -178,6 +217,8 @@ async def check_teams_presence(settings: Settings, client: httpx.AsyncClient) ->
 async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("settings", "ok", "environment and .env read")]
     checks += await check_database(settings)
+    if all(c.status == "ok" for c in checks):
+        checks += await check_canvas_support(settings)
     async with httpx.AsyncClient(timeout=10) as client:
         checks += await check_slack(settings, client)
         checks += check_teams(settings)

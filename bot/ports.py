@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from bot.messages import ConversationRef, Reply
 from storage.away import AwayRows, Changes
+from storage.canvases import CanvasUpdate, PilotCanvas
 from storage.locks import Conversation
 from storage.records import Claimed, PilotRows
 from storage.tables import (
@@ -307,6 +308,38 @@ class AwayRepo(Protocol):
     async def skip_pending(self, person_id: int, kinds: Iterable[str]) -> None: ...
 
 
+class CanvasRepo(Protocol):
+    """Slack canvases: a pilot's living page, its results canvas, where canvases are off."""
+
+    async def pilot(self, pilot_id: int) -> PilotCanvas | None: ...
+
+    async def of_pilots(self, ids: list[int]) -> dict[int, PilotCanvas]: ...
+
+    async def open_for(self, pilot_id: int, previous: int | None = None) -> None: ...
+
+    async def unavailable(self, platform: str, team: str, now: datetime) -> str | None: ...
+
+    async def unavailable_teams(self, platform: str, now: datetime) -> set[str]: ...
+
+    async def mark_unavailable(
+        self, platform: str, team: str, reason: str, now: datetime
+    ) -> None: ...
+
+    async def queue(
+        self, updates: Sequence[CanvasUpdate], now: datetime, states: dict[int, PilotCanvas]
+    ) -> int: ...
+
+    async def published(
+        self, pilot_id: int, canvas_id: str, sections: dict[str, str], now: datetime
+    ) -> None: ...
+
+    async def forget_canvas(self, pilot_id: int) -> None: ...
+
+    async def set_results_doc(self, pilot_id: int, doc: dict[str, Any]) -> None: ...
+
+    async def published_results(self, pilot_id: int, canvas_id: str, url: str) -> None: ...
+
+
 class Savepoint(Protocol):
     """A nested transaction (``uow.savepoint()``)."""
 
@@ -357,6 +390,9 @@ class AbstractUnitOfWork(Protocol):
 
     @property
     def away(self) -> AwayRepo: ...
+
+    @property
+    def canvases(self) -> CanvasRepo: ...
 
     async def __aenter__(self) -> Self: ...
 

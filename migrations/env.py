@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+import storage.canvases  # (the canvas tables)
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

@@ -110,6 +110,16 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+async def canvas_refusals(engine: AsyncEngine) -> list[tuple[str, str, object]]:
+    """The Slack workspaces that refused canvases, as the bot noted them (team, reason, since)."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT team, reason, since FROM canvas_support WHERE platform = 'slack' "
+                 "ORDER BY team")
+        )  # fmt: skip
+        return [(str(team), str(reason), since) for team, reason, since in rows.all()]
+
+
 def _alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

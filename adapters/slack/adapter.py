@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.canvases import publish_channel_canvas, publish_results_canvas
 from adapters.slack.delivery import (
     DM_KEY,
     DmChannels,
@@ -40,8 +41,9 @@ from adapters.slack.listeners import Tracker
 from adapters.slack.outbound import MAX_BLOCKS, images_to_upload, message, to_blocks
 from adapters.slack.status import StatusReader
 from adapters.slack.surfaces import is_nudge, with_snooze
+from bot.canvas import CanvasDoc, Published
 from bot.catalog import texts
-from bot.messages import ConversationRef, File, Reply
+from bot.messages import ConversationRef, File, Heading, Paragraph, Reply
 from bot.ports import DeliveryError, Presence
 from bot.services.coach import Coach
 
@@ -263,6 +265,46 @@ class SlackAdapter:
             raise delivery_error(exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"slack: {type(exc).__name__}") from None
+
+    # ---- canvases (bot.canvas.CanvasPublisher) -------------------------------------------
+    async def publish_canvas(
+        self, ref: ConversationRef, doc: CanvasDoc, canvas_id: str | None,
+        sent: dict[str, str],
+    ) -> Published:  # fmt: skip
+        client, channel = await self._canvas_client(ref)
+        try:
+            return await publish_channel_canvas(client, ref.workspace, channel, doc, canvas_id,
+                                                sent)  # fmt: skip
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+
+    async def publish_results(
+        self, ref: ConversationRef, doc: CanvasDoc, canvas_id: str | None
+    ) -> Published:
+        client, channel = await self._canvas_client(ref)
+        try:
+            return await publish_results_canvas(client, ref.workspace, channel, doc, canvas_id)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"slack: {type(exc).__name__}") from None
+
+    def link_results(self, reply: Reply, url: str) -> Reply:
+        """The announcement with a line linking its results canvas, under its title."""
+        label = texts(reply.language or self.default_language)("canvas.results_link")
+        link = Paragraph(f"{label}: {url}")
+        blocks = list(reply.blocks)
+        at = 1 if blocks and isinstance(blocks[0], Heading) else 0
+        blocks.insert(at, link)
+        return Reply(text=f"{reply.text}\n{label}: {url}", blocks=tuple(blocks),
+                     scheduled_for=reply.scheduled_for, problem=reply.problem,
+                     private=reply.private, language=reply.language)  # fmt: skip
+
+    async def _canvas_client(self, ref: ConversationRef) -> tuple[AsyncWebClient, str]:
+        token = await self.tokens.bot_token(ref.workspace)
+        if not token:
+            raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
+        if not ref.channel:
+            raise DeliveryError("slack: a canvas needs a channel", permanent=True)
+        return self._client(token), ref.channel
 
     async def _prepare(self, ref: ConversationRef, reply: Reply) -> tuple[AsyncWebClient, Any]:
         token = await self.tokens.bot_token(ref.workspace)

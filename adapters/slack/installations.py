@@ -31,13 +31,17 @@ STATE_SECONDS = 600
 #: Bot scopes; adapters/slack/manifest.yml lists the same (a test keeps them equal).
 BOT_SCOPES = (
     "app_mentions:read",
+    "canvases:read",  # canvases.sections.lookup: the pilot canvas is edited section by section
+    "canvases:write",  # the pilot canvas and the results canvas
     "channels:join",
     "chat:write",
     "commands",
+    "dnd:read",  # out of office: a person's Do Not Disturb
     "files:write",
     "im:history",
     "im:read",
     "im:write",
+    "users.profile:read",  # out of office: a person's Slack status (vacation, sick, OOO)
     "users:read",
 )
 

@@ -1,5 +1,6 @@
 """The Teams app package (``pilot-coach teams-package``): ``manifest/manifest.json`` with the
-Microsoft App ID filled in, zipped with the two icons at the archive root, as Teams expects."""
+Microsoft App ID filled in, zipped with its German localisation (``de.json``, named in the
+manifest's ``localizationInfo``) and the two icons at the archive root, as Teams expects."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 PLACEHOLDER = "${{MICROSOFT_APP_ID}}"
-FILES = ("manifest.json", "color.png", "outline.png")
+#: de.json: the German texts the manifest names in ``localizationInfo``
+FILES = ("manifest.json", "de.json", "color.png", "outline.png")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _EPOCH = (2024, 1, 1, 0, 0, 0)  # fixed timestamps: the same app id gives the same zip
 

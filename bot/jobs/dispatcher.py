@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot import observability
+from bot.canvas import CanvasDoc, CanvasPublisher, CanvasUnavailable, Published
 from bot.clock import Clock
 from bot.jobs.ratelimit import RateLimiter
 from bot.jobs.returns import ABOUT
@@ -191,8 +192,13 @@ class Dispatcher:
             if await self._away(row, ref, adapter):
                 return 0
             await self.limiter.acquire(ref.platform, ref.workspace)
+            if row.kind == "canvas":
+                await self._canvas(row, ref, adapter)
+                return await self._delivered(row, ref)
             reply = parse_reply(row.payload)
             ref = private_target(ref, reply)
+            if row.kind == "announce" and isinstance(adapter, CanvasPublisher):
+                reply = await self._results_canvas(row, ref, adapter, reply)
             if row.message_id:  # a re-announcement: replace the message posted before
                 await adapter.update(ref, row.message_id, reply)
             else:
@@ -202,6 +208,9 @@ class Dispatcher:
         except DeliveryError as exc:
             await self._failed(row, exc)
             return 0
+        return await self._delivered(row, ref)
+
+    async def _delivered(self, row: Claimed, ref: ConversationRef) -> int:
         assert row.id is not None
         self._sent.append(row.id)
         self._wake.set()
@@ -277,6 +286,74 @@ class Dispatcher:
         log.info("delivery skipped id=%s pilot=%s kind=%s: recipient away=%s", row.id,
                  row.pilot_id, row.kind, presence.away)  # fmt: skip
         return True
+
+    # ---- canvases (bot.canvas, storage.canvases) ------------------------------------------
+    async def _canvas(self, row: Claimed, ref: ConversationRef, adapter: ChatAdapter) -> None:
+        """A pilot's living page: only the newest queued update is sent (an older one that
+        comes late counts as done), none where canvases are unavailable."""
+        payload = json.loads(row.payload)
+        if not isinstance(adapter, CanvasPublisher) or row.pilot_id is None:
+            return
+        async with self.uow.read() as uow:
+            state = await uow.canvases.pilot(row.pilot_id)
+            off = await uow.canvases.unavailable(ref.platform, ref.workspace, self.clock.now())
+        if off or (state is not None and state.generation > int(payload["generation"])):
+            return
+        try:
+            published = await adapter.publish_canvas(
+                ref, CanvasDoc.from_json(payload["canvas"]),
+                state.canvas_id if state else None, dict(state.sections) if state else {},
+            )  # fmt: skip
+        except CanvasUnavailable as exc:
+            await _finish(self._unavailable(ref, exc.reason))
+            return
+        await _finish(self._published(row.pilot_id, published))
+
+    async def _results_canvas(
+        self, row: Claimed, ref: ConversationRef, adapter: CanvasPublisher, reply: Reply
+    ) -> Reply:
+        """The announced results as a canvas of their own, linked in the announcement. Without
+        canvases (or when Slack refuses this one for good) the announcement goes out as it is."""
+        if row.pilot_id is None:
+            return reply
+        async with self.uow.read() as uow:
+            state = await uow.canvases.pilot(row.pilot_id)
+            off = await uow.canvases.unavailable(ref.platform, ref.workspace, self.clock.now())
+        if off or state is None or state.results_doc is None:
+            return reply
+        try:
+            published = await adapter.publish_results(
+                ref, CanvasDoc.from_json(state.results_doc), state.results_canvas_id
+            )
+        except CanvasUnavailable as exc:
+            await _finish(self._unavailable(ref, exc.reason))
+            return reply
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise  # the announcement waits and tries again with its canvas
+            log.warning("results canvas refused pilot=%s reason=%s", row.pilot_id, exc.reason)
+            return reply
+        await _finish(self._published_results(row.pilot_id, published))
+        return adapter.link_results(reply, published.url)
+
+    async def _unavailable(self, ref: ConversationRef, reason: str) -> None:
+        log.warning("canvases unavailable platform=%s workspace=%s reason=%s", ref.platform,
+                    ref.workspace, reason)  # fmt: skip
+        async with self.uow() as uow:
+            await uow.canvases.mark_unavailable(ref.platform, ref.workspace, reason,
+                                                self.clock.now())  # fmt: skip
+            await uow.commit()
+
+    async def _published(self, pilot_id: int, published: Published) -> None:
+        async with self.uow() as uow:
+            await uow.canvases.published(pilot_id, published.canvas_id, published.sections,
+                                         self.clock.now())  # fmt: skip
+            await uow.commit()
+
+    async def _published_results(self, pilot_id: int, published: Published) -> None:
+        async with self.uow() as uow:
+            await uow.canvases.published_results(pilot_id, published.canvas_id, published.url)
+            await uow.commit()
 
     async def _set_message_id(self, outbox_id: int, message_id: str) -> None:
         async with self.uow() as uow:

@@ -25,6 +25,7 @@ from bot.jobs.returns import about, nudges_held, welcomes_due
 from bot.messages import ConversationRef, Reply
 from bot.ports import AbstractUnitOfWork, AwayRepo
 from bot.services import away_views, decision_views, nudge_views, summary_views
+from bot.services.canvas_sync import queue_canvases
 from bot.services.results import Summary, load_summary
 from bot.services.snapshot import Snapshot, load_snapshots, schedule_of
 from playbook import calendar, coaching
@@ -115,6 +116,7 @@ class Planner:
         chunk = [p for p in pilots if _running(p, now)]
         away = self.uow.away
         later = await self._returns(away, pilots, now)
+        snaps: list[Snapshot] = []
         if chunk:
             snaps = await load_snapshots(self.uow, chunk, now)
             self._changes = {}
@@ -137,6 +139,7 @@ class Planner:
                     await asyncio.sleep(0)
             added += await self.uow.outbox.enqueue_many(self._rows)
             self._rows = []
+        await queue_canvases(self.uow, pilots, workspaces, now, {s.pilot_id: s for s in snaps})
         await self.uow.pilots.set_next_due(
             {
                 p.id: min(next_slot_after(p, now) or NEVER, later.get(p.id, NEVER))

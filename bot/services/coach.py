@@ -26,6 +26,7 @@ from bot.jobs.planner import Planner
 from bot.messages import Inbound, PersonRef, Reply
 from bot.ports import AbstractUnitOfWork, AbstractUnitOfWorkFactory
 from bot.services import away, corrections, cycle, decision_views, decisions, handlers, views
+from bot.services.canvas_sync import open_canvas
 from bot.services.handlers import Result, Turn
 from bot.services.settings_change import apply_settings
 from bot.services.snapshot import Snapshot, load_snapshot
@@ -280,6 +281,9 @@ class Coach:
             created_at=now,
         )
         await turn.uow.add(pilot)
+        assert pilot.id is not None
+        await open_canvas(turn.uow, turn.inbound.platform, pilot.id,
+                          previous.id if previous else None)  # fmt: skip
         turn.pilot = pilot
         t = turn.t = texts(pilot.language)
         text = t(

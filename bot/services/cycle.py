@@ -15,6 +15,9 @@ from bot.chart import chart_png
 from bot.messages import ConversationRef, File, Paragraph, Reply, channel_mention
 from bot.report import summary_html
 from bot.services import views
+from bot.services.canvas_sync import PLATFORM as CANVAS_PLATFORM
+from bot.services.canvas_sync import open_canvas
+from bot.services.canvas_views import results_doc
 from bot.services.handlers import Result, Turn, resolve
 from bot.services.privacy import anonymous_name, championed_pilots, forget, forget_in_pilots
 from bot.services.results import load_summary
@@ -75,6 +78,7 @@ async def next_cycle(turn: Turn, snap: Snapshot, _parsed: Any) -> Result:
     )  # fmt: skip
     await turn.uow.add(new)
     assert new.id is not None
+    await open_canvas(turn.uow, turn.inbound.platform, new.id, old.id)
     for role, person in snap.owners.items():
         assert person.id is not None
         await turn.uow.pilots.set_role(new.id, role.value, person.id, turn.person.id, turn.now)
@@ -144,6 +148,10 @@ async def announce(turn: Turn, snap: Snapshot, parsed: cmd.Announce) -> Result:
          "payload": payload.to_json(), "due_at": turn.now, "next_attempt_at": turn.now},
         turn.now,
     )  # fmt: skip
+    if workspace.platform == CANVAS_PLATFORM:  # the results become a canvas of their own
+        await turn.uow.canvases.set_results_doc(
+            snap.pilot_id, results_doc(turn.t, summary).to_json()
+        )
     key = "announce.updated" if again else "announce.queued"
     known = channel == snap.pilot.channel_id
     name = channel_label(parsed.channel) or (snap.pilot.channel_name if known else "")

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from storage.repositories.away import AwayRepository
 from storage.repositories.base import SessionRepository
+from storage.repositories.canvases import CanvasRepository
 from storage.tables import (
     Activity,
     AwayPeriod,
@@ -76,6 +77,8 @@ class PrivacyRepository(SessionRepository):
             if payload != row.payload or target != row.target:
                 row.payload, row.target = payload, target
                 s.add(row)
+        in_workspace = await s.exec(select(Pilot).where(Pilot.workspace_id == person.workspace_id))
+        await self._scrub_canvases([p.id for p in in_workspace if p.id is not None], secrets)
         person.display_name = anonymous_name(person.id)
         person.external_id = f"forgotten-{person.id}"
         person.unreachable_since = None
@@ -146,6 +149,7 @@ class PrivacyRepository(SessionRepository):
             if payload != row.payload or target != row.target:
                 row.payload, row.target = payload, target
                 s.add(row)
+        await self._scrub_canvases(scope, secrets)
         await s.flush()
         if not await self._present(person, None):  # nothing of them is left: erase the rest
             await self.forget(person, now)
@@ -198,6 +202,15 @@ class PrivacyRepository(SessionRepository):
             "activity": [a.model_dump(mode="json") for a in activity],
             "away": [a.model_dump(mode="json") for a in away],
         }  # fmt: skip
+
+    async def _scrub_canvases(self, pilot_ids: list[int], secrets: set[str]) -> None:
+        """The pilots' canvases: the announced results document scrubbed, and the living page
+        rendered anew and sent whole (its sections as sent are forgotten)."""
+        for state in (await CanvasRepository(self.session).of_pilots(pilot_ids)).values():
+            state.sections, state.digest = {}, ""
+            if state.results_doc is not None:
+                state.results_doc = _scrub(state.results_doc, secrets)
+            self.session.add(state)
 
     async def expire_free_text(self, now: datetime, days: int) -> int:
         """Blank the free text of pilots closed more than ``days`` ago; returns pilots touched."""

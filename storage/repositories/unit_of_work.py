@@ -21,6 +21,7 @@ from storage.db import WRITES
 from storage.locks import Conversation, ConversationLocks, WriterLock
 from storage.repositories.away import AwayRepository
 from storage.repositories.base import insert_ignore
+from storage.repositories.canvases import CanvasRepository
 from storage.repositories.metrics import MetricRepository, RetroRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository, WorkspaceRepository
@@ -63,6 +64,7 @@ class UnitOfWork:
     clock = _InSession(ClockRepository)
     privacy = _InSession(PrivacyRepository)
     away = _InSession(AwayRepository)
+    canvases = _InSession(CanvasRepository)
 
     def __init__(
         self, engine: AsyncEngine, writer: WriterLock | None = None, *, readonly: bool = False

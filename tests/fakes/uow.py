@@ -17,6 +17,7 @@ from bot.ports import AbstractUnitOfWorkFactory
 from storage.locks import Conversation
 from storage.tables import Person
 from tests.fakes.away import FakeAway
+from tests.fakes.canvases import FakeCanvases
 from tests.fakes.outbox import FakeClock, FakeEvents, FakeOutbox, FakeRefs
 from tests.fakes.repositories import (
     FakeMetrics,
@@ -89,6 +90,7 @@ class FakeUnitOfWork:
         self.clock = FakeClock(store)
         self.privacy = FakePrivacy(store)
         self.away = FakeAway(store)
+        self.canvases = FakeCanvases(store)
         self._before: Snapshot | None = None
         self._changed: set[Conversation] = set()
 

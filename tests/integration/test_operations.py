@@ -66,7 +66,8 @@ async def test_metrics_counters_move(harness: Harness, server: str) -> None:
         labels = {"platform": "console", "command": command, "outcome": outcome}
         assert _value(after, name, **labels) == _value(before, name, **labels) + 1
     sent = "pilot_coach_deliveries_sent_total"
-    assert _value(after, sent, kind="weekly") == _value(before, sent, kind="weekly") + 1
+    weekly = {"platform": "console", "kind": "weekly"}
+    assert _value(after, sent, **weekly) == _value(before, sent, **weekly) + 1
     http_count = "pilot_coach_http_request_seconds_count"
     assert _value(after, http_count, route="/metrics", method="GET", status="200") >= 1
 

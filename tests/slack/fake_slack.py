@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.slack import fake_canvases
+
 MAX_BLOCKS = {"message": 50, "modal": 100, "home": 100}
 
 
@@ -63,10 +65,11 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    # out of office (issue 18): the token's scopes (sent as X-OAuth-Scopes, like Slack, when
-    # set) and each user's status as users.profile.get reports it
-    scopes: str = ""
+    # the token's scopes, sent as X-OAuth-Scopes like Slack does: one header for every token
+    # (str) or per token (dict); and each user's status as users.profile.get reports it
+    scopes: str | dict[str, str] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    canvas: fake_canvases.FakeCanvases = field(default_factory=fake_canvases.FakeCanvases)
 
     # ---- set-up -------------------------------------------------------------------------
     def add_bot(self, token: str, team_id: str, team_name: str = "", bot_user_id: str = "UBOT",
@@ -162,7 +165,7 @@ class FakeSlack:
             args.update(parse_qsl(body.decode(), keep_blank_values=True))
         elif kind.startswith("multipart/"):
             args["_multipart"] = True
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "criteria", "changes", "document_content"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -197,8 +200,8 @@ class FakeSlack:
         answer = self._answer(method, args, self.bots.get(token or ""))
         if not answer.get("ok"):
             call.error = str(answer.get("error"))
-        headers = {"X-OAuth-Scopes": self.scopes} if self.scopes else {}
-        return web.json_response(answer, headers=headers)
+        scopes = self.scopes if isinstance(self.scopes, str) else self.scopes.get(token or "")
+        return web.json_response(answer, headers={"X-OAuth-Scopes": scopes} if scopes else {})
 
     def _answer(self, method: str, args: dict[str, Any], bot: Bot | None) -> dict[str, Any]:
         ts = f"{1_800_000_000 + next(self._ts)}.000100"
@@ -249,6 +252,8 @@ class FakeSlack:
                                             **status}}  # fmt: skip
         if method == "oauth.v2.access":
             return self.grants.get(str(args.get("code")), {"ok": False, "error": "invalid_code"})
+        if method in fake_canvases.METHODS:
+            return self.canvas.answer(method, args)
         if method == "files.getUploadURLExternal":
             return {
                 "ok": True,
