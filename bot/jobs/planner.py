@@ -36,6 +36,7 @@ SUMMARY_WEEK = coaching.SUMMARY_WEEK
 # one chunk's planning (tens of milliseconds) for it; every YIELD_EVERY pilots the planner lets
 # the event loop acknowledge what came in meanwhile.
 CHUNK = 100
+SQLITE_CHUNK = 100  # SQLite: read and rendered beside the writer, then one short write
 YIELD_EVERY = 20
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # next_due_at of a pilot past its summary week
 _BUDGETED = ("weekly", "still")  # one of them per person and week
@@ -100,9 +101,20 @@ class Planner:
         of those this transaction holds (the others are left due, for the next tick)."""
         if locked is not None:
             pilots = [p for p in pilots if p.id in locked]
+        rows, due = await self.rows_for(pilots, now, workspaces)
+        added = await self.repo.enqueue_many(rows)
+        await self.repo.set_next_due(due)
+        self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
+        return added
+
+    async def rows_for(
+        self, pilots: Sequence[Pilot], now: datetime, workspaces: dict[int, Workspace] | None
+    ) -> tuple[list[dict[str, Any]], dict[int, datetime]]:
+        """What planning these pilots writes, read but not written: the new outbox rows and
+        each pilot's next due moment."""
         if workspaces is None:
             workspaces = await self.repo.workspaces({p.workspace_id for p in pilots})
-        added = 0
+        rows: list[dict[str, Any]] = []
         chunk = [p for p in pilots if _slot_passed(p, now)]
         if chunk:
             snaps = await load_snapshots(self.repo, chunk, now)
@@ -117,13 +129,9 @@ class Planner:
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
                 if n % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-            added += await self.repo.enqueue_many(self._rows)
-            self._rows = []
-        await self.repo.set_next_due(
-            {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
-        )
-        self.repo.session.expunge_all()  # a chunk's rows are done: keep memory flat
-        return added
+            rows, self._rows = self._rows, []
+        due = {p.id: next_slot_after(p, now) or NEVER for p in pilots if p.id is not None}
+        return rows, due
 
     def _plan_pilot(self, snap: Snapshot, workspace: Workspace, now: datetime) -> None:
         """Ask the playbook what is due for this pilot, render it, queue what is new."""

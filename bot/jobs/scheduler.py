@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import observability
 from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
-from bot.jobs.planner import CHUNK, Planner, cycle_collection_paused, next_slot_after
+from bot.jobs.planner import CHUNK, SQLITE_CHUNK, Planner, cycle_collection_paused, next_slot_after
 from bot.services.privacy import expire_free_text
 from storage.locks import lock_key
 from storage.repositories import UnitOfWorkFactory
@@ -28,6 +30,7 @@ log = logging.getLogger("pilot_coach.scheduler")
 TICK_SECONDS = 30
 MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
 REPLY_KEEP = timedelta(days=1)  # a retried answer (outbox kind "reply") is kept this long
+PLANNING = datetime(1970, 1, 2, tzinfo=UTC)  # next_due_at marks of chunks being planned follow
 PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new rows this often
 
 
@@ -55,10 +58,16 @@ class NudgeScheduler:
             due = await uow.repo.due_pilot_ids(now)
         added = 0
         planner: Planner | None = None  # one per tick: pilots in the same state share texts
+        sqlite = self.uow.engine.dialect.name == "sqlite"
+        size = SQLITE_CHUNK if sqlite else CHUNK
         with cycle_collection_paused():
-            for start in range(0, len(due), CHUNK):
+            for start in range(0, len(due), size):
+                if sqlite:
+                    planner = planner or Planner(None)  # type: ignore[arg-type]
+                    added += await self._plan_beside_writer(planner, due[start : start + size], now)
+                    continue
                 async with self.uow() as uow:
-                    pilots = await uow.repo.due_pilots(now, due[start : start + CHUNK])
+                    pilots = await uow.repo.due_pilots(now, due[start : start + size])
                     if planner is None:
                         planner = Planner(uow.repo)
                     planner.repo = uow.repo
@@ -73,6 +82,32 @@ class NudgeScheduler:
                     added += await planner.plan_chunk(pilots, now, locked, workspaces)
                     await uow.commit()
         observability.ENQUEUED.inc(added)
+        return added
+
+    async def _plan_beside_writer(self, planner: Planner, ids: Sequence[int], now: datetime) -> int:
+        """SQLite: plan a chunk without holding the one writer while reading and rendering.
+
+        A short write marks the due pilots (``next_due_at`` = a marker of this chunk), a
+        read-only transaction (concurrent under WAL) computes their rows, and a second short
+        write inserts the rows of the pilots still marked and moves them on. A command that
+        changed a pilot meanwhile reset its mark on commit ("plan again"): its rows are left
+        out and it is planned afresh at the next tick."""
+        marker = PLANNING + timedelta(microseconds=random.randrange(10**12))
+        async with self.uow() as uow:
+            marked = await uow.repo.mark_planning(ids, now, marker)
+            await uow.commit()
+        if not marked:
+            return 0
+        async with self.uow.read() as uow:
+            planner.repo = uow.repo
+            pilots = [p for p in await uow.repo.due_pilots(now, ids) if p.id in marked]
+            workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
+            rows, due = await planner.rows_for(pilots, now, workspaces)
+        async with self.uow() as uow:
+            intact = await uow.repo.marked(list(marked), marker)
+            added = await uow.repo.enqueue_many([r for r in rows if r["pilot_id"] in intact])
+            await uow.repo.set_next_due({k: v for k, v in due.items() if k in intact})
+            await uow.commit()
         return added
 
     async def expire(self) -> int:
