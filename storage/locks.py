@@ -12,8 +12,10 @@ process waits for the other's transaction and is woken by the kernel the moment 
 than polling in SQLite's busy handler (which sleeps up to 100 ms between tries, so two busy
 processes would keep missing each other's gaps). The worker's writer lock is *polite*
 (``polite = True``): while a process that answers commands waits for the writer (it holds a
-shared lock on ``<database>-writer-wait`` meanwhile), the scheduler lets it go first, for up to
-``POLITE_WAIT`` (so the fan-out is slowed, never stopped).
+shared lock on ``<database>-writer-wait`` meanwhile), the planner's writes (inside
+``yielding()``) let it go first, for up to ``POLITE_WAIT`` each (so planning is slowed, never
+stopped). The dispatcher's claims and group commits do not yield: they are one statement each,
+and each one that waits holds back the messages it would release.
 
 PostgreSQL keeps its connection pool: a unit of work takes a transaction-scoped advisory lock on
 the conversation (platform, workspace, channel), shared by every process on the database and
@@ -25,11 +27,12 @@ locks (``try_keys``): a pilot a command holds is planned at the next tick.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import fcntl
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
@@ -47,6 +50,19 @@ def lock_key(platform: str, workspace: str, channel: str) -> int:
     """A stable signed 64-bit key (the same in every process, unlike ``hash``)."""
     name = "\x1f".join((platform, workspace, channel)).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+
+
+_YIELDS: contextvars.ContextVar[bool] = contextvars.ContextVar("pilot_coach_yields", default=False)
+
+
+@contextlib.contextmanager
+def yielding() -> Iterator[None]:
+    """Writes in here let waiting command writers of another process go first (see above)."""
+    token = _YIELDS.set(True)
+    try:
+        yield
+    finally:
+        _YIELDS.reset(token)
 
 
 # The writer lock this task holds: a second writing unit of work in the same task would wait
@@ -124,7 +140,7 @@ class WriterLock:
     async def _lock_file(self) -> None:
         assert self._fd is not None and self._wait_fd is not None
         fd, self._waiting = self._fd, False
-        if self.polite:
+        if self.polite and _YIELDS.get():
             await self._let_waiting_go_first(self._wait_fd)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -22,7 +22,7 @@ from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.planner import CHUNK, SQLITE_CHUNK, Planner, cycle_collection_paused, next_slot_after
 from bot.services.privacy import expire_free_text
-from storage.locks import lock_key
+from storage.locks import lock_key, yielding
 from storage.repositories import UnitOfWorkFactory
 
 log = logging.getLogger("pilot_coach.scheduler")
@@ -93,9 +93,10 @@ class NudgeScheduler:
         changed a pilot meanwhile reset its mark on commit ("plan again"): its rows are left
         out and it is planned afresh at the next tick."""
         marker = PLANNING + timedelta(microseconds=random.randrange(10**12))
-        async with self.uow() as uow:
-            marked = await uow.repo.mark_planning(ids, now, marker)
-            await uow.commit()
+        with yielding():  # commands waiting for the writer go first
+            async with self.uow() as uow:
+                marked = await uow.repo.mark_planning(ids, now, marker)
+                await uow.commit()
         if not marked:
             return 0
         async with self.uow.read() as uow:
@@ -103,11 +104,12 @@ class NudgeScheduler:
             pilots = [p for p in await uow.repo.due_pilots(now, ids) if p.id in marked]
             workspaces = await uow.repo.workspaces({p.workspace_id for p in pilots})
             rows, due = await planner.rows_for(pilots, now, workspaces)
-        async with self.uow() as uow:
-            intact = await uow.repo.marked(list(marked), marker)
-            added = await uow.repo.enqueue_many([r for r in rows if r["pilot_id"] in intact])
-            await uow.repo.set_next_due({k: v for k, v in due.items() if k in intact})
-            await uow.commit()
+        with yielding():
+            async with self.uow() as uow:
+                intact = await uow.repo.marked(list(marked), marker)
+                added = await uow.repo.enqueue_many([r for r in rows if r["pilot_id"] in intact])
+                await uow.repo.set_next_due({k: v for k, v in due.items() if k in intact})
+                await uow.commit()
         return added
 
     async def expire(self) -> int:
