@@ -30,8 +30,8 @@ from storage.db import is_in_memory, require_current
 log = logging.getLogger("pilot_coach.worker")
 
 # aiosqlite runs each statement in a thread of its own, whose result then waits for the GIL
-# while the event loop works: up to the switch interval (5 ms by default) per statement, which
-# made a 5-statement write transaction of a busy process hold SQLite's one writer for 50 ms.
+# while the event loop works: up to the switch interval (5 ms by default) per statement, all
+# of it while the transaction holds SQLite's one writer. A shorter interval shortens that wait.
 SWITCH_INTERVAL = 0.001
 
 RESTART_DELAY = 5.0  # seconds before a worker that died is started again
