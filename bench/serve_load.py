@@ -36,12 +36,11 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import create_engine, func, select, text, update
 
 from bot.services.snapshot import schedule_of
@@ -58,57 +57,85 @@ BUSY_WORDS = ("try again in a minute", "in einer Minute")
 
 
 # ---- the fake Slack Web API (own process) ---------------------------------------------------
+# A bare asyncio protocol, not aiohttp.web: the fake shares the 2-core machine with the service
+# it measures, so every microsecond it spends per request is taken from ``serve``. It speaks just
+# enough HTTP/1.1 (Content-Length bodies, keep-alive) for aiohttp's client.
+_OK = b'{"ok":true}'
+_POSTED = b'{"ok":true,"ts":"1.0","channel":"D1"}'
+_USER = b'{"ok":true,"user":{"id":"U1","name":"bench","profile":{"display_name":"Bench"}}}'
+_AUTH = b'{"ok":true,"team_id":"T0","user_id":"UBOT","bot_id":"BBOT"}'
+
+
+def _http(body: bytes, content_type: bytes = b"application/json") -> bytes:
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: " + content_type + b"\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\nConnection: keep-alive\r\n\r\n" + body)  # fmt: skip
+
+
+class _FakeSlack(asyncio.Protocol):
+    # one fake per process: what every connection saw, for /stats
+    posts: ClassVar[list[float]] = []
+    answers: ClassVar[dict[str, float]] = {}
+    failed: ClassVar[list[str]] = []  # answers that say "something went wrong"
+    counts: ClassVar[dict[str, int]] = {}
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self.buffer) < head_end + 4 + length:
+                return
+            body = self.buffer[head_end + 4 : head_end + 4 + length]
+            self.buffer = self.buffer[head_end + 4 + length :]
+            path = head.split(b" ", 2)[1].decode()
+            self.transport.write(self.handle(path, body))
+
+    def handle(self, path: str, body: bytes) -> bytes:
+        if path.startswith("/api/"):
+            method = path[5:]
+            counts = self.counts
+            counts[method] = counts.get(method, 0) + 1
+            if method == "chat.postMessage":
+                self.posts.append(time.time())
+                return _http(_POSTED)
+            if method == "conversations.open":
+                users = body.partition(b"users=")[2].partition(b"&")[0]
+                return _http(b'{"ok":true,"channel":{"id":"D' + users + b'"}}')
+            if method == "users.info":
+                return _http(_USER)
+            if method == "auth.test":
+                return _http(_AUTH)
+            return _http(_OK)
+        if path.startswith("/response/"):
+            name = path[len("/response/") :]
+            self.answers.setdefault(name, time.time())
+            if b"went wrong" in body:
+                self.failed.append(name)
+            return _http(b"ok", b"text/plain")
+        if path == "/stats":
+            posts = self.posts
+            first, last = (min(posts), max(posts)) if posts else (None, None)
+            return _http(json.dumps({"posts": len(posts), "first_post": first, "last_post": last,
+                                     "answers": self.answers, "counts": self.counts,
+                                     "failed": self.failed}).encode())  # fmt: skip
+        return _http(_OK)
+
+
 def _fake_api(port_queue: Any) -> None:
-    posts: list[float] = []
-    answers: dict[str, float] = {}
-    failed: list[str] = []  # answers that say "something went wrong"
-    counts: dict[str, int] = {}
-
-    async def api(request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        counts[method] = counts.get(method, 0) + 1
-        body = await request.read()
-        if method == "conversations.open":
-            form = dict(await request.post()) if body else {}
-            return web.json_response({"ok": True, "channel": {"id": f"D{form.get('users', '')}"}})
-        if method == "chat.postMessage":
-            posts.append(time.time())
-            return web.json_response({"ok": True, "ts": "1.0", "channel": "D1"})
-        if method == "users.info":
-            return web.json_response(
-                {
-                    "ok": True,
-                    "user": {"id": "U1", "name": "bench", "profile": {"display_name": "Bench"}},
-                }
-            )
-        if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": "T0", "user_id": "UBOT",
-                                      "bot_id": "BBOT"})  # fmt: skip
-        return web.json_response({"ok": True})
-
-    async def response(request: web.Request) -> web.Response:
-        body = await request.json()
-        answers.setdefault(request.match_info["name"], time.time())
-        if "went wrong" in str(body.get("text", "")):
-            failed.append(request.match_info["name"])
-        return web.Response(text="ok")
-
-    async def stats(_request: web.Request) -> web.Response:
-        first, last = (min(posts), max(posts)) if posts else (None, None)
-        return web.json_response({"posts": len(posts), "first_post": first, "last_post": last,
-                                  "answers": answers, "counts": counts,
-                                  "failed": failed})  # fmt: skip
-
     async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/api/{method}", api)
-        app.router.add_post("/response/{name}", response)
-        app.router.add_get("/stats", stats)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port_queue.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        server = await asyncio.get_running_loop().create_server(_FakeSlack, "127.0.0.1", 0)
+        port_queue.put(server.sockets[0].getsockname()[1])
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -217,16 +244,48 @@ def start_serve(url: str, api: str, port: int, tick: float, log: Path) -> subpro
                             stderr=subprocess.STDOUT)  # fmt: skip
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and its descendants (``serve`` starts its scheduler as ``pilot-coach worker``)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """CPU (user + system) of ``pid`` alone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in family(pid))
+
+
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 async def wait_healthy(base: str, seconds: float = 60) -> None:
@@ -307,7 +366,7 @@ async def fake_stats(fake: str) -> dict[str, Any]:
 
 # ---- one run -----------------------------------------------------------------------------------
 async def run(
-    url: str, label: str, args: argparse.Namespace, fake: str, tmp: Path
+    url: str, label: str, args: argparse.Namespace, fake: str, fake_pid: int, tmp: Path
 ) -> dict[str, Any]:
     t0 = time.perf_counter()
     week = seed(url, args.pilots)
@@ -319,14 +378,23 @@ async def run(
     try:
         await wait_healthy(base)
         await asyncio.sleep(args.tick * 2)  # the first ticks: nothing due
-        cpu0, w0 = cpu_seconds(proc.pid), time.monotonic()
-        await asyncio.sleep(args.tick * 5)
-        idle_tick_ms = (cpu_seconds(proc.pid) - cpu0) / ((time.monotonic() - w0) / args.tick)
+        # CPU per tick in each of eight windows of one tick, the median: the worker process
+        # starts after ``serve`` is healthy, and its start-up must not count as a tick.
+        per_tick = []
+        for _ in range(8):
+            cpu0, w0 = tree_cpu(proc.pid), time.monotonic()
+            await asyncio.sleep(args.tick)
+            per_tick.append((tree_cpu(proc.pid) - cpu0) / ((time.monotonic() - w0) / args.tick))
+        idle_tick_ms = statistics.median(per_tick)
         script = Script(base, fake, args.rate)
         connector = aiohttp.TCPConnector(limit=0)
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             await script.run(session, "idle", lambda s: s >= args.idle)
+            pids = {"serve": [proc.pid], "worker": family(proc.pid)[1:], "fake": [fake_pid],
+                    "bench": [os.getpid()]}  # fmt: skip
+            cpu_before = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
+            loads = [load_average()]
             due_at = make_due(url)
             done: dict[str, float] = {}
 
@@ -338,6 +406,7 @@ async def run(
                     if elapsed - done.get("looked", 0.0) < 1.0:
                         return False
                     done["looked"] = elapsed
+                    loads.append(load_average())
                     written, pending, unplanned = outbox_state(url)
                     if not (written and not pending and not unplanned):
                         return False
@@ -345,6 +414,8 @@ async def run(
                 return True
 
             await script.run(session, "load", load_over)
+            cpu_load = {k: round(sum(cpu_seconds(p) for p in v) - cpu_before[k], 1)
+                        for k, v in pids.items()}  # fmt: skip
         # stragglers: answers retried through the outbox come within a few ticks
         deadline = time.monotonic() + args.grace
         stats = await fake_stats(fake)
@@ -356,7 +427,8 @@ async def run(
                 break
             await asyncio.sleep(1)
             stats = await fake_stats(fake)
-        rss = peak_rss_mb(proc.pid)
+        rss = {"serve": peak_rss_mb(proc.pid),
+               "worker": sum(peak_rss_mb(p) for p in pids["worker"])}  # fmt: skip
     finally:
         proc.terminate()
         try:
@@ -393,7 +465,9 @@ async def run(
         deliver_s=round(last - due_at, 1) if last else None,
         first_post_s=round(stats["first_post"] - due_at, 1) if stats["first_post"] else None,
         conversations_open=stats["counts"].get("conversations.open", 0),
-        idle_tick_cpu_ms=round(idle_tick_ms * 1000, 1), peak_rss_mb=rss, tick_s=args.tick,
+        idle_tick_cpu_ms=round(idle_tick_ms * 1000, 1), peak_rss_mb=round(sum(rss.values()), 1),
+        peak_rss_by_process_mb=rss, tick_s=args.tick, cpu_during_load_s=cpu_load,
+        load_average=[min(loads), max(loads)],
         errors_in_log=_errors(log),
     )  # fmt: skip
     return result
@@ -420,13 +494,14 @@ def row(r: dict[str, Any]) -> str:
             f"{idle['ack_p50_ms']} / {idle['ack_p99_ms']} → {load['ack_p50_ms']} / "
             f"{load['ack_p99_ms']} ms ({r['ack_p99_ratio']}×) | {load['answer_p50_ms']} / "
             f"{load['answer_p99_ms']} ms | {r['nudges_posted']:,} of {r['nudges_written']:,} "
-            f"in {r['deliver_s']} s | {r['idle_tick_cpu_ms']} ms | {r['peak_rss_mb']} MB |"
+            f"in {r['deliver_s']} s | {r['idle_tick_cpu_ms']} ms | {r['peak_rss_mb']} MB | "
+            f"{r['load_average'][0]:g}–{r['load_average'][1]:g} |"
     )  # fmt: skip
 
 
 HEADER = ("| setup | commands | answered | answered busy | silent | ack p50/p99 idle → load "
-          "| answer p50/p99 under load | Monday delivered (from due) | idle tick CPU | peak RSS |\n"
-          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")  # fmt: skip
+          "| answer p50/p99 under load | Monday delivered (from due) | idle tick CPU | peak RSS "
+          "| load average |\n" + "| --- " * 11 + "|")  # fmt: skip
 
 
 def main() -> None:
@@ -440,9 +515,11 @@ def main() -> None:
     parser.add_argument("--tick", type=float, default=2.0, help="PILOT_TICK_SECONDS of serve")
     parser.add_argument("--pg", default=None, help="a PostgreSQL URL (its schema is DROPPED)")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", default="", help="a folder for the databases and serve logs")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = args.keep or tmp
         targets = [] if args.no_sqlite else [("SQLite", f"sqlite:///{tmp}/bench.db")]
         targets += [("PostgreSQL", args.pg)] if args.pg else []
         for label, url in targets:
@@ -451,7 +528,8 @@ def main() -> None:
             api.start()
             try:
                 fake = f"http://127.0.0.1:{queue.get(timeout=30)}"
-                results.append(asyncio.run(run(url, label, args, fake, Path(tmp))))
+                assert api.pid is not None
+                results.append(asyncio.run(run(url, label, args, fake, api.pid, Path(tmp))))
             finally:
                 api.terminate()
             print(row(results[-1]), flush=True)

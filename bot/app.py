@@ -76,7 +76,10 @@ def build_app(
     clock: Clock | None = None,
     adapters: Mapping[str, ChatAdapter] | None = None,
     engine: AsyncEngine | None = None,
+    scheduler_pool: bool = True,
 ) -> App:
+    """``scheduler_pool=False``: no pool of the scheduler's own (``serve`` whose scheduler
+    runs in the worker process)."""
     scheduler_engine: AsyncEngine | None = None
     if engine is None:
         # Commands: a pool as large as the in-flight bound (PostgreSQL runs them in parallel);
@@ -84,7 +87,7 @@ def build_app(
         inflight = settings.pilot_max_inflight
         engine = make_engine(settings.database_url, pool_size=min(inflight, 10),
                              max_overflow=max(inflight - 10, 0))  # fmt: skip
-        if not is_in_memory(settings.database_url):
+        if scheduler_pool and not is_in_memory(settings.database_url):
             scheduler_engine = make_engine(settings.database_url, pool_size=3, max_overflow=2)
     configure_mappers()  # at start-up, not inside the first query (a Monday's first plan)
     uow = UnitOfWorkFactory(engine)

@@ -135,7 +135,18 @@ def serve(
 
     settings = _settings(host=host, port=port)
     logs.configure("DEBUG" if _state["debug"] else settings.log_level, settings.log_format)
-    _run(run_server(settings))
+    _run(run_server(settings, debug=_state["debug"]))
+
+
+@cli.command()
+def worker() -> None:
+    """Run the scheduler alone (planning and delivery of nudges), without HTTP; serve starts
+    one itself unless PILOT_SCHEDULER says otherwise."""
+    from bot.worker import run_worker
+
+    settings = _settings()
+    logs.configure("DEBUG" if _state["debug"] else settings.log_level, settings.log_format)
+    _run(run_worker(settings))
 
 
 @db_cli.command("upgrade")

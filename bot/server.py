@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from typing import Protocol
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from bot.app import App, build_app
 from bot.limits import BadJson, load_json, parse_id
 from bot.services.webhook import push_metric
 from bot.settings import Settings, is_loopback
+from bot.worker import SWITCH_INTERVAL, WorkerProcess, scheduler_mode
 from storage.db import require_current
 
 log = logging.getLogger("pilot_coach.server")
@@ -95,8 +97,11 @@ def build_web_app(app: App) -> web.Application:
     return web_app
 
 
-async def serve(app: App, host: str, port: int, stop: asyncio.Event | None = None) -> None:
-    """Serve until ``stop`` is set (or SIGINT/SIGTERM)."""
+async def serve(
+    app: App, host: str, port: int, stop: asyncio.Event | None = None, *, scheduler: bool = True
+) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM); ``scheduler=False``: without the
+    scheduler (another process runs it, see ``bot.worker``)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -108,7 +113,8 @@ async def serve(app: App, host: str, port: int, stop: asyncio.Event | None = Non
     await site.start()
     for adapter in app.adapters.values():
         await adapter.start()
-    app.scheduler.start()
+    if scheduler:
+        app.scheduler.start()
     log.info("serving on http://%s:%s", host, port)
     try:
         await stop.wait()
@@ -139,11 +145,18 @@ def check_safe(settings: Settings) -> None:
     log.warning("Teams emulator mode: /api/messages is NOT authenticated (loopback only)")
 
 
-async def run_server(settings: Settings) -> None:
+async def run_server(settings: Settings, debug: bool = False) -> None:
     check_safe(settings)
     await asyncio.to_thread(require_current, settings.database_url)
-    app = build_app(settings)
+    sys.setswitchinterval(SWITCH_INTERVAL)  # see bot.worker
+    mode = scheduler_mode(settings)
+    app = build_app(settings, scheduler_pool=mode == "inline")
+    worker = WorkerProcess(debug) if mode == "process" else None
     try:
-        await serve(app, settings.host, settings.port)
+        if worker is not None:
+            worker.start()
+        await serve(app, settings.host, settings.port, scheduler=mode == "inline")
     finally:
+        if worker is not None:
+            await worker.stop()
         await app.close()

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Commands one process works on at once; beyond it the acknowledgement answers "busy".
     pilot_max_inflight: int = Field(default=32, ge=1, le=10_000)
     pilot_tick_seconds: float = Field(default=30.0, ge=0.05, le=3600)  # the scheduler's period
+    # Where serve runs the scheduler: its own child process, inline, or not at all (bot.worker).
+    pilot_scheduler: Literal["process", "inline", "off"] = "process"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 

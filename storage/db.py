@@ -65,7 +65,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # The scheduler's worker process writes too: a writer of one process waits here for the
+    # other's transaction (short: one planning chunk, one claim, one group commit).
+    cursor.execute("PRAGMA busy_timeout=30000")
     # WAL lets readers work during a write; NORMAL syncs at checkpoints, not every commit.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -126,6 +126,8 @@ async def open_dm(client: AsyncWebClient, user: str) -> str:
     return str(channel.get("id") or "")
 
 
+DM_WRITE_EVERY = 0.5  # seconds: new DM channels are written at most this often
+
 #: ``ConversationRef.extra`` key of a person's stored DM channel (set by the planner).
 DM_KEY = "dm"
 
@@ -162,6 +164,7 @@ class DmChannels:
     async def _write(self) -> None:
         assert self._store is not None
         while self._pending:
+            await asyncio.sleep(DM_WRITE_EVERY)  # a Monday opens thousands: gather them
             batch, self._pending = self._pending, []
             try:
                 await self._store.save(batch)

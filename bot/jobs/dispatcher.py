@@ -13,6 +13,7 @@ honour ``Retry-After``, and park the row as failed after ``MAX_ATTEMPTS`` or on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -47,6 +48,7 @@ BASE_BACKOFF = timedelta(seconds=30)
 BATCH = 200
 CONCURRENCY = 64
 MAX_UNFLUSHED = 64  # delivered but not yet committed: what a crash could resend
+FLUSH_EVERY = 0.02  # seconds between group commits at least (fewer, larger write transactions)
 CACHED_PAYLOAD_CHARS = 16_000
 #: Proactive messages that wait while their recipient is out of office (not the welcome back,
 #: the results or a command's answer); the platform's status is read just before they go.
@@ -367,6 +369,9 @@ class Dispatcher:
             await self._wake.wait()
             self._wake.clear()
             await self._flush()
+            if not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), FLUSH_EVERY)
         await self._flush()
 
     async def _flush(self) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ SUMMARY_WEEK = coaching.SUMMARY_WEEK
 # one chunk's planning (tens of milliseconds) for it; every YIELD_EVERY pilots the planner lets
 # the event loop acknowledge what came in meanwhile.
 CHUNK = 100
+SQLITE_CHUNK = 100  # SQLite: read and rendered beside the writer, then one short write
 YIELD_EVERY = 20
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # next_due_at of a pilot past its summary week
 _BUDGETED = ("weekly", "still")  # one of them per person and week
@@ -76,6 +78,18 @@ def _running(pilot: Pilot, now: datetime) -> bool:
     return 1 <= calendar.pilot_week(pilot.start_date, now, pilot.timezone) <= SUMMARY_WEEK
 
 
+@dataclass
+class Plan:
+    """A chunk's plan, read but not written: what ``plan_chunk`` (or SQLite's planning beside
+    the writer) then writes in one short transaction."""
+
+    rows: list[dict[str, Any]]  # new outbox rows
+    due: dict[int, datetime]  # pilot id -> its next due moment
+    pilots: list[Pilot]
+    workspaces: dict[int, Workspace]
+    snaps: list[Snapshot]
+
+
 class Planner:
     def __init__(self, uow: AbstractUnitOfWork) -> None:
         self.uow = uow
@@ -110,9 +124,30 @@ class Planner:
         of those this transaction holds (the others are left due, for the next tick)."""
         if locked is not None:
             pilots = [p for p in pilots if p.id in locked]
+        plan = await self.rows_for(pilots, now, workspaces)
+        added = await self.uow.outbox.enqueue_many(plan.rows)
+        await self.write_canvases(self.uow, plan, now)
+        await self.uow.pilots.set_next_due(plan.due)
+        self.uow.release_rows()  # a chunk's rows are done: keep memory flat
+        return added
+
+    @staticmethod
+    async def write_canvases(
+        uow: AbstractUnitOfWork, plan: Plan, now: datetime, only: set[int] | None = None
+    ) -> None:
+        """Queue the canvases of the planned pilots that changed (``only``: of these ids)."""
+        pilots = [p for p in plan.pilots if only is None or p.id in only]
+        snaps = {s.pilot_id: s for s in plan.snaps if only is None or s.pilot_id in only}
+        await queue_canvases(uow, pilots, plan.workspaces, now, snaps)
+
+    async def rows_for(
+        self, pilots: Sequence[Pilot], now: datetime, workspaces: dict[int, Workspace] | None
+    ) -> Plan:
+        """What planning these pilots writes, read but not written: the new outbox rows, each
+        pilot's next due moment, and the snapshots read (for the canvases)."""
         if workspaces is None:
             workspaces = await self.uow.workspaces.workspaces({p.workspace_id for p in pilots})
-        added = 0
+        rows: list[dict[str, Any]] = []
         chunk = [p for p in pilots if _running(p, now)]
         away = self.uow.away
         later = await self._returns(away, pilots, now)
@@ -137,18 +172,13 @@ class Planner:
                 self._plan_pilot(snap, workspaces[snap.pilot.workspace_id], now)
                 if n % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-            added += await self.uow.outbox.enqueue_many(self._rows)
-            self._rows = []
-        await queue_canvases(self.uow, pilots, workspaces, now, {s.pilot_id: s for s in snaps})
-        await self.uow.pilots.set_next_due(
-            {
-                p.id: min(next_slot_after(p, now) or NEVER, later.get(p.id, NEVER))
-                for p in pilots
-                if p.id is not None
-            }
-        )
-        self.uow.release_rows()  # a chunk's rows are done: keep memory flat
-        return added
+            rows, self._rows = self._rows, []
+        next_due = {
+            p.id: min(next_slot_after(p, now) or NEVER, later.get(p.id, NEVER))
+            for p in pilots
+            if p.id is not None
+        }
+        return Plan(rows, next_due, list(pilots), workspaces, snaps)
 
     async def _returns(
         self, away: AwayRepo, pilots: Sequence[Pilot], now: datetime

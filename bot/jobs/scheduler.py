@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,16 +20,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import observability
 from bot.clock import Clock, SimulatedClock
 from bot.jobs.dispatcher import Dispatcher
-from bot.jobs.planner import CHUNK, Planner, cycle_collection_paused, next_slot_after
+from bot.jobs.planner import CHUNK, SQLITE_CHUNK, Planner, cycle_collection_paused, next_slot_after
 from bot.ports import AbstractUnitOfWorkFactory
 from bot.services.privacy import expire_free_text
-from storage.locks import lock_key
+from storage.locks import lock_key, yielding
 
 log = logging.getLogger("pilot_coach.scheduler")
 
 TICK_SECONDS = 30
 MAX_PASSES = 3  # a delivered nudge can make an escalation due in the same tick
 REPLY_KEEP = timedelta(days=1)  # a retried answer (outbox kind "reply") is kept this long
+PLANNING = datetime(1970, 1, 2, tzinfo=UTC)  # next_due_at marks of chunks being planned follow
 PIPELINE_WAIT = 0.2  # seconds: while planning, the dispatcher looks for new rows this often
 
 
@@ -55,10 +58,16 @@ class NudgeScheduler:
             due = await uow.pilots.due_pilot_ids(now)
         added = 0
         planner: Planner | None = None  # one per tick: pilots in the same state share texts
+        sqlite = self.uow.dialect == "sqlite"
+        size = SQLITE_CHUNK if sqlite else CHUNK
         with cycle_collection_paused():
-            for start in range(0, len(due), CHUNK):
+            for start in range(0, len(due), size):
+                if sqlite:
+                    planner = planner or Planner(None)  # type: ignore[arg-type]  # set below
+                    added += await self._plan_beside_writer(planner, due[start : start + size], now)
+                    continue
                 async with self.uow() as uow:
-                    pilots = await uow.pilots.due_pilots(now, due[start : start + CHUNK])
+                    pilots = await uow.pilots.due_pilots(now, due[start : start + size])
                     if planner is None:
                         planner = Planner(uow)
                     planner.uow = uow
@@ -73,6 +82,36 @@ class NudgeScheduler:
                     added += await planner.plan_chunk(pilots, now, locked, workspaces)
                     await uow.commit()
         observability.ENQUEUED.inc(added)
+        return added
+
+    async def _plan_beside_writer(self, planner: Planner, ids: Sequence[int], now: datetime) -> int:
+        """SQLite: plan a chunk without holding the one writer while reading and rendering.
+
+        A short write marks the due pilots (``next_due_at`` = a marker of this chunk), a
+        read-only transaction (concurrent under WAL) computes their rows, and a second short
+        write inserts the rows of the pilots still marked and moves them on. A command that
+        changed a pilot meanwhile reset its mark on commit ("plan again"): its rows are left
+        out and it is planned afresh at the next tick."""
+        marker = PLANNING + timedelta(microseconds=random.randrange(10**12))
+        with yielding():  # commands waiting for the writer go first
+            async with self.uow() as uow:
+                marked = await uow.pilots.mark_planning(ids, now, marker)
+                await uow.commit()
+        if not marked:
+            return 0
+        async with self.uow.read() as uow:
+            planner.uow = uow
+            pilots = [p for p in await uow.pilots.due_pilots(now, ids) if p.id in marked]
+            workspaces = await uow.workspaces.workspaces({p.workspace_id for p in pilots})
+            plan = await planner.rows_for(pilots, now, workspaces)
+        with yielding():
+            async with self.uow() as uow:
+                intact = await uow.pilots.marked(list(marked), marker)
+                rows = [r for r in plan.rows if r["pilot_id"] in intact]
+                added = await uow.outbox.enqueue_many(rows)
+                await Planner.write_canvases(uow, plan, now, intact)
+                await uow.pilots.set_next_due({k: v for k, v in plan.due.items() if k in intact})
+                await uow.commit()
         return added
 
     async def expire(self) -> int:

@@ -108,6 +108,30 @@ class PilotRepository(SessionRepository):
         )
         await connection.execute(statement, [{"pilot": k, "due": v} for k, v in due.items()])
 
+    async def mark_planning(self, ids: Sequence[int], now: datetime, marker: datetime) -> set[int]:
+        """Of these pilots, the due ones get ``next_due_at = marker`` (a moment long past: due
+        still, should the plan not finish): SQLite's planner reads them outside the writer and
+        writes the plan of those ``marked`` still (a command's commit in between resets it)."""
+        table = Pilot.__table__  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        await connection.execute(
+            update(table)
+            .where(table.c.id.in_(list(ids)), self._due(now))
+            .values(next_due_at=marker)
+        )
+        return await self.marked(ids, marker)
+
+    async def marked(self, ids: Sequence[int], marker: datetime) -> set[int]:
+        """Of these pilots, the open ones whose ``next_due_at`` is still ``marker``."""
+        table = Pilot.__table__  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            sa_select(table.c.id).where(
+                table.c.id.in_(list(ids)), table.c.status == "open", table.c.next_due_at == marker
+            )
+        )
+        return {row[0] for row in rows}
+
     async def replan(self, pilot_ids: Sequence[int]) -> None:
         """Plan these pilots again at the next tick (their state changed)."""
         if pilot_ids:

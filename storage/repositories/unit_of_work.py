@@ -174,6 +174,11 @@ class UnitOfWorkFactory:
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.writer)
 
+    @property
+    def dialect(self) -> str:
+        """The database's kind ("sqlite", "postgresql"): SQLite plans beside its one writer."""
+        return str(self.engine.dialect.name)
+
     def read(self) -> UnitOfWork:
         """A read-only unit of work: concurrent with the writer on SQLite (WAL)."""
         return UnitOfWork(self.engine, self.writer, readonly=True)

@@ -147,6 +147,18 @@ class FakePilots(_InMemory):
             if found is not None:
                 found.next_due_at = moment
 
+    async def mark_planning(self, ids: Sequence[int], now: datetime, marker: datetime) -> set[int]:
+        for p in self.store.where(Pilot, lambda p: p.id in ids and p.status == "open"):
+            if p.next_due_at is None or p.next_due_at <= now:
+                p.next_due_at = marker
+        return await self.marked(ids, marker)
+
+    async def marked(self, ids: Sequence[int], marker: datetime) -> set[int]:
+        found = self.store.where(
+            Pilot, lambda p: p.id in ids and p.status == "open" and p.next_due_at == marker
+        )
+        return {p.id for p in found if p.id is not None}
+
     async def replan(self, pilot_ids: Sequence[int]) -> None:
         for p in self.store.where(Pilot, lambda p: p.id in pilot_ids):
             p.next_due_at = None

@@ -164,6 +164,10 @@ class FakeUnitOfWorkFactory:
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
+    @property
+    def dialect(self) -> str:
+        return "memory"
+
     def read(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self, readonly=True)
 

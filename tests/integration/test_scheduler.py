@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import gc
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
-from bot.jobs.planner import cycle_collection_paused
+from bot.jobs.planner import Planner, cycle_collection_paused
 from bot.messages import ConversationRef, Reply
 from bot.ports import DeliveryError
 from storage.tables import OutboxMessage, Person
@@ -249,3 +251,31 @@ def test_planning_pauses_cycle_collection_and_restores_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_sqlite_plan_leaves_out_a_pilot_a_command_changed_while_it_was_read(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite plans beside the writer: a command committed between reading and writing a chunk
+    wins; the chunk's rows for that pilot are dropped and it is planned afresh next tick."""
+    if harness.app.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans under the pilots' advisory locks")
+    for line in ("start 2027-01-04", "assign champion @clara", "assign modeler @olaf",
+                 "assign integrator @ines"):  # fmt: skip
+        await harness.say("clara", line)
+    original = Planner.rows_for
+    raced: list[str] = []
+
+    async def racing(self: Planner, *args: Any) -> Any:
+        result = await original(self, *args)
+        if not raced:  # while the chunk is read: Olaf's command commits
+            raced.append(await harness.say("olaf", "help"))
+        return result
+
+    monkeypatch.setattr(Planner, "rows_for", racing)
+    assert await harness.app.scheduler.plan() == 0
+    assert raced and await _outbox(harness) == []
+    async with harness.app.uow.read() as uow:
+        assert await uow.pilots.due_pilot_ids(harness.clock.now())  # still due: planned next tick
+    await harness.app.scheduler.tick()
+    assert {ref.user for ref, _ in harness.adapter.sent} == {"olaf", "ines"}
