@@ -11,6 +11,7 @@ from bot.services.results import Summary
 from bot.services.snapshot import MetricView, Snapshot
 from bot.services.views import (
     name_of,
+    not_chosen,
     report_title,
     role_lines,
     role_name,
@@ -66,7 +67,7 @@ def _workflows(t: Texts, snap: Snapshot) -> Section:
     lines = decision_views.ranking_lines(t, snap)
     items: list[Item] = [Line(line) for line in lines] or [Line(t("canvas.no_workflows"))]
     chosen = snap.chosen
-    name = chosen.name if chosen else t("status.no_workflow", count=len(snap.processes))
+    name = chosen.name if chosen else not_chosen(t, snap)
     items.append(Line(t("status.workflow", name=name)))
     items.extend(Line(line) for line in decision_views.build_lines(t, snap))
     return Section("workflows", t("canvas.workflows"), tuple(items))

@@ -252,7 +252,7 @@ def status_reply(
     blocks.append(Heading(t("status.open_tasks")))
     blocks.append(BulletList(tuple(task_items) or (t("status.no_open_tasks"),)))
     chosen = snap.chosen
-    workflow = chosen.name if chosen else t("status.no_workflow", count=len(snap.processes))
+    workflow = chosen.name if chosen else not_chosen(t, snap)
     blocks.append(Paragraph(t("status.workflow", name=workflow)))
     blocks.extend(decision_views.status_blocks(t, snap))
     if snap.metrics:
@@ -266,6 +266,13 @@ def status_reply(
         blocks.append(Heading(t("status.risks")))
         blocks.append(BulletList(tuple(found)))
     return Reply(text=plain_text(blocks), blocks=tuple(blocks))
+
+
+def not_chosen(t: Texts, snap: Snapshot) -> str:
+    """The status line of a workflow not chosen yet: how many candidates, or what to do."""
+    if not snap.processes:
+        return t("status.no_candidates")
+    return t("status.no_workflow", count=len(snap.processes))
 
 
 def plain_text(blocks: Sequence[Block]) -> str:

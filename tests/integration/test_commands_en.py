@@ -192,7 +192,7 @@ async def test_status_lists_the_risks(harness: Harness) -> None:
     assert "Integrator: not assigned" in lines
     assert "Process modeler: not assigned" in lines
     assert "= 1 × (0 + 0) = 0 of 2. Nobody executes the vision." in out
-    assert "Chosen workflow: not chosen yet (0 candidates)" in lines
+    assert "Chosen workflow: none yet (map workflows first: process add NAME)" in lines
     risks = lines[lines.index("*Risks*") + 1 :]
     assert risks == [
         "• Only a champion = vision without execution.",

@@ -260,6 +260,7 @@ def test_plural_with_other_params() -> None:
     de = texts("de")
     assert de("status.no_workflow", count=1) == "noch nicht gewählt (1 Kandidat)"
     assert de("status.no_workflow", count=2) == "noch nicht gewählt (2 Kandidaten)"
+    assert "0" not in de("status.no_candidates")  # no "(0 Kandidaten)": what to do instead
 
 
 def test_plain_entry_formats_params() -> None:
