@@ -7,7 +7,7 @@ it (an outbox row of kind ``welcome`` whose dedupe key ends in the period's id).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,3 +53,25 @@ class Changes:
     capacity: bool = False  # the capacity check was answered
     live: bool = False  # the solution went live
     overrun: bool = False  # the champion chose extend or shrink
+
+
+def split_periods(
+    periods: Iterable[AwayPeriod], now: datetime
+) -> tuple[dict[int, AwayPeriod], dict[int, AwayPeriod]]:
+    """Person id -> the period they are in now, and -> their latest period that has ended."""
+    current: dict[int, AwayPeriod] = {}
+    returned: dict[int, AwayPeriod] = {}
+    for period in periods:
+        if is_current(period, now):
+            current[period.person_id] = period
+        elif (back := returns_at(period)) is not None and back <= now:
+            latest = returned.get(period.person_id)
+            if latest is None or (returns_at(latest) or back) < back:
+                returned[period.person_id] = period
+    return current, returned
+
+
+def welcomed_period(dedupe_key: str) -> int | None:
+    """The away period a welcome-back outbox row was written for (its key ends in the id)."""
+    period_id = dedupe_key.rsplit("-", 1)[-1]
+    return int(period_id) if period_id.isdigit() else None

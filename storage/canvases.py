@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from storage.tables import OutboxMessage
 from storage.types import utc_column
 
 #: at most one canvas update per pilot in this interval
@@ -61,3 +62,13 @@ class CanvasUpdate:
     doc: dict[str, Any]
     target: dict[str, Any]
     week: int
+
+
+def canvas_row(update: CanvasUpdate, generation: int, due: datetime) -> OutboxMessage:
+    """The outbox row of one canvas update (its generation: only the newest is sent)."""
+    return OutboxMessage(
+        dedupe_key=f"{update.pilot_id}:canvas:{generation}",
+        pilot_id=update.pilot_id, person_id=None, week=update.week, kind=KIND,
+        target=update.target, payload={"canvas": update.doc, "generation": generation},
+        due_at=due, next_attempt_at=due,
+    )  # fmt: skip

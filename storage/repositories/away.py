@@ -14,6 +14,8 @@ from storage.away import (
     Changes,
     is_current,
     returns_at,
+    split_periods,
+    welcomed_period,
 )
 from storage.repositories.base import SessionRepository
 from storage.tables import (
@@ -61,15 +63,7 @@ class AwayRepository(SessionRepository):
         self, person_ids: Iterable[int], pilot_ids: Sequence[int], now: datetime
     ) -> AwayRows:
         """For the snapshots: who is away now, who came back lately, who was welcomed."""
-        current: dict[int, AwayPeriod] = {}
-        returned: dict[int, AwayPeriod] = {}
-        for period in await self._recent(person_ids, now):
-            if is_current(period, now):
-                current[period.person_id] = period
-            elif (back := returns_at(period)) is not None and back <= now:
-                latest = returned.get(period.person_id)
-                if latest is None or (returns_at(latest) or back) < back:
-                    returned[period.person_id] = period
+        current, returned = split_periods(await self._recent(person_ids, now), now)
         welcomed: dict[tuple[int, int], int] = {}
         if returned and pilot_ids:
             keys = await self.session.exec(
@@ -79,9 +73,9 @@ class AwayRepository(SessionRepository):
                 )
             )
             for pilot_id, week, key in keys:
-                period_id = key.rsplit("-", 1)[-1]
-                if pilot_id is not None and period_id.isdigit():
-                    welcomed[(pilot_id, int(period_id))] = week
+                period_id = welcomed_period(key)
+                if pilot_id is not None and period_id is not None:
+                    welcomed[(pilot_id, period_id)] = week
         return AwayRows(current, returned, welcomed)
 
     async def owners_returning(

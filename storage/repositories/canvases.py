@@ -15,6 +15,7 @@ from storage.canvases import (
     CanvasSupport,
     CanvasUpdate,
     PilotCanvas,
+    canvas_row,
 )
 from storage.repositories.base import SessionRepository
 from storage.tables import OutboxMessage
@@ -117,15 +118,7 @@ class CanvasRepository(SessionRepository):
             for in_flight in rows:  # claimed, perhaps being sent right now
                 due = max(due, in_flight.due_at + EDIT_INTERVAL)
             state.generation += 1
-            self.session.add(
-                OutboxMessage(
-                    dedupe_key=f"{update.pilot_id}:canvas:{state.generation}",
-                    pilot_id=update.pilot_id, person_id=None, week=update.week, kind=KIND,
-                    target=update.target,
-                    payload={"canvas": update.doc, "generation": state.generation},
-                    due_at=due, next_attempt_at=due,
-                )
-            )  # fmt: skip
+            self.session.add(canvas_row(update, state.generation, due))
         await self.session.flush()
         return queued
 

@@ -12,6 +12,8 @@ from storage.away import (
     Changes,
     is_current,
     returns_at,
+    split_periods,
+    welcomed_period,
 )
 from storage.tables import (
     AwayPeriod,
@@ -48,22 +50,14 @@ class FakeAway(_InMemory):
     async def rows_for(
         self, person_ids: Iterable[int], pilot_ids: Sequence[int], now: datetime
     ) -> AwayRows:
-        current: dict[int, AwayPeriod] = {}
-        returned: dict[int, AwayPeriod] = {}
-        for period in self._recent(person_ids, now):
-            if is_current(period, now):
-                current[period.person_id] = period
-            elif (back := returns_at(period)) is not None and back <= now:
-                latest = returned.get(period.person_id)
-                if latest is None or (returns_at(latest) or back) < back:
-                    returned[period.person_id] = period
+        current, returned = split_periods(self._recent(person_ids, now), now)
         welcomed: dict[tuple[int, int], int] = {}
         for row in self.store.where(
             OutboxMessage, lambda m: m.pilot_id in pilot_ids and m.kind == WELCOME_KIND
         ):
-            period_id = row.dedupe_key.rsplit("-", 1)[-1]
-            if row.pilot_id is not None and period_id.isdigit():
-                welcomed[(row.pilot_id, int(period_id))] = row.week
+            period_id = welcomed_period(row.dedupe_key)
+            if row.pilot_id is not None and period_id is not None:
+                welcomed[(row.pilot_id, period_id)] = row.week
         return AwayRows(current, returned, welcomed)
 
     async def owners_returning(

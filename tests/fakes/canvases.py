@@ -13,6 +13,7 @@ from storage.canvases import (
     CanvasSupport,
     CanvasUpdate,
     PilotCanvas,
+    canvas_row,
 )
 from storage.tables import OutboxMessage
 from tests.fakes.repositories import _InMemory
@@ -82,15 +83,7 @@ class FakeCanvases(_InMemory):
             for in_flight in pending:
                 due = max(due, in_flight.due_at + EDIT_INTERVAL)
             state.generation += 1
-            self.store.add(
-                OutboxMessage(
-                    dedupe_key=f"{update.pilot_id}:canvas:{state.generation}",
-                    pilot_id=update.pilot_id, person_id=None, week=update.week, kind=KIND,
-                    target=update.target,
-                    payload={"canvas": update.doc, "generation": state.generation},
-                    due_at=due, next_attempt_at=due,
-                )
-            )  # fmt: skip
+            self.store.add(canvas_row(update, state.generation, due))
         return queued
 
     async def published(
