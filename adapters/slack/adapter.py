@@ -197,18 +197,7 @@ class SlackAdapter:
             if ref.extra.get("ephemeral") and ref.channel and ref.user:
                 await client.chat_postEphemeral(channel=ref.channel, user=ref.user, **payload)
                 return None
-            channel = ref.channel or await self._dm(client, ref)
-            try:
-                ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
-            except SlackApiError as exc:  # a stored DM channel gone: open the DM again
-                if (
-                    ref.channel
-                    or not ref.extra.get(DM_KEY)
-                    or error_code(exc) != "channel_not_found"
-                ):
-                    raise
-                channel = await self.dms.channel(client, ref.workspace, str(ref.user))
-                ts = await post(client, channel, payload, ref.extra.get("thread_ts"))
+            channel, ts = await self._post(client, ref, payload)
             for image in images_to_upload(reply):
                 await upload(client, channel, image)
             for file in (b for b in reply.blocks if isinstance(b, File)):
@@ -221,20 +210,37 @@ class SlackAdapter:
 
     async def presence(self, ref: ConversationRef) -> Presence | None:
         """Out of office by the person's Slack status (``adapters.slack.status``)."""
-        if ref.channel or not ref.user or self.statuses.unreadable(ref.workspace):
+        if ref.channel or not ref.user:
             return None
         token = await self.tokens.bot_token(ref.workspace)
-        if not token:
+        if not token or self.statuses.unreadable(token):
             return None
         return await self.statuses.presence(self._client(token), ref.workspace, ref.user)
 
-    async def _dm(self, client: AsyncWebClient, ref: ConversationRef) -> str:
-        """The person's DM channel: the one stored with the nudge (no API call), else
-        conversations.open (remembered, and stored for the next nudge)."""
-        known = ref.extra.get(DM_KEY)
-        if known:
-            return known
-        return await self.dms.channel(client, ref.workspace, str(ref.user))
+    async def _post(
+        self, client: AsyncWebClient, ref: ConversationRef, payload: dict[str, Any]
+    ) -> tuple[str, str | None]:
+        """chat.postMessage into the channel, else into the person's DM: the one stored with
+        the nudge or remembered (no extra call), else addressed by their user id, which opens
+        the DM (its id, in Slack's answer, is remembered and stored for the next nudge). A DM
+        Slack does not find (a stored id gone, a user id it will not take) is opened with
+        conversations.open and posted to once more."""
+        thread = ref.extra.get("thread_ts")
+        if ref.channel:
+            return await post(client, ref.channel, payload, thread)
+        user = str(ref.user)
+        dm = ref.extra.get(DM_KEY) or self.dms.known(ref.workspace, user)
+        try:
+            channel, ts = await post(client, dm or user, payload, thread)
+        except SlackApiError as exc:
+            if error_code(exc) != "channel_not_found":
+                raise
+            self.dms.forget(ref.workspace, user)
+            channel, ts = await post(client, await self.dms.channel(client, ref.workspace, user),
+                                     payload, thread)  # fmt: skip
+        if channel.startswith("D"):
+            self.dms.remember(ref.workspace, user, channel)
+        return channel, ts
 
     async def _respond(self, ref: ConversationRef) -> None:
         """POST a command's answer to its ``response_url`` again (valid 30 minutes)."""

@@ -137,10 +137,13 @@ class DmStore(Protocol):
 
 
 class DmChannels:
-    """DM channel ids from conversations.open (a Tier-3 method), remembered per team and user,
-    and stored with the person (``people.dm_channel``), so the planner puts them into the next
-    nudges and a Monday costs one API call per nudge. New ids are written in batches, each as
-    soon as the previous write is done (one transaction for a Monday's worth, not one each)."""
+    """DM channel ids, remembered per team and user and stored with the person
+    (``people.dm_channel``), so the planner puts them into the next nudges. A nudge to someone
+    without one is posted to their user id (Slack opens the DM and names it in the answer), so
+    every Monday, the first one too, costs one API call per nudge; conversations.open (a Tier-3
+    method) is left for the DMs a command's answer needs and for a user id Slack refuses. New
+    ids are written in batches, each as soon as the previous write is done (one transaction for
+    a Monday's worth, not one each)."""
 
     def __init__(self, size: int = 10_000, store: DmStore | None = None) -> None:
         self._size = size
@@ -149,17 +152,31 @@ class DmChannels:
         self._pending: list[tuple[str, str, str]] = []
         self._writer: asyncio.Task[None] | None = None
 
+    def known(self, team: str, user: str) -> str | None:
+        return self._known.get((team, user))
+
     async def channel(self, client: AsyncWebClient, team: str, user: str) -> str:
+        """The DM channel with ``user``: remembered, else conversations.open."""
+        if (team, user) not in self._known:
+            self.remember(team, user, await open_dm(client, user))
+        return self._known.get((team, user), "")
+
+    def remember(self, team: str, user: str, found: str) -> None:
+        """A DM channel Slack named (conversations.open, or chat.postMessage to a user id),
+        kept in memory and stored with the person."""
         key = (team, user)
-        if key not in self._known:
-            if len(self._known) >= self._size:
-                self._known.pop(next(iter(self._known)))
-            self._known[key] = found = await open_dm(client, user)
-            if found and self._store is not None:
-                self._pending.append((team, user, found))
-                if self._writer is None or self._writer.done():
-                    self._writer = asyncio.create_task(self._write())
-        return self._known[key]
+        if not found or self._known.get(key) == found:
+            return
+        if key not in self._known and len(self._known) >= self._size:
+            self._known.pop(next(iter(self._known)))
+        self._known[key] = found
+        if self._store is not None:
+            self._pending.append((team, user, found))
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._write())
+
+    def forget(self, team: str, user: str) -> None:
+        self._known.pop((team, user), None)
 
     async def _write(self) -> None:
         assert self._store is not None
@@ -178,8 +195,9 @@ class DmChannels:
 
 async def post(
     client: AsyncWebClient, channel: str, message: Mapping[str, Any], thread_ts: str | None = None
-) -> str | None:
+) -> tuple[str, str | None]:
     """chat.postMessage; joins a public channel once when the bot is not in it yet. Returns
+    the conversation Slack posted into (a DM's ``D…`` id when ``channel`` is a user id) and
     the message's ``ts`` (its id for chat.update)."""
     # ``message`` is already plain JSON (Block Kit dicts): api_call skips the per-call model
     # conversion chat_postMessage would do, which is most of a send's cost on a busy Monday.
@@ -195,7 +213,7 @@ async def post(
         await client.conversations_join(channel=channel)
         response = await client.api_call("chat.postMessage", json=body)
     ts = response.get("ts")
-    return str(ts) if ts else None
+    return str(response.get("channel") or channel), str(ts) if ts else None
 
 
 async def attach(client: AsyncWebClient, channel: str, file: File) -> None:

@@ -2,7 +2,7 @@
 to go to them, never on a tick for everyone.
 
 Only with the ``users.profile:read`` scope: the token's scopes come from the ``X-OAuth-Scopes``
-header of one auth.test per workspace and hour. A status counts as away by its emoji (the
+header of one auth.test per bot token and hour. A status counts as away by its emoji (the
 presets "Vacationing" :palm_tree: and "Out sick" :face_with_thermometer:, :airplane: …) or its
 text ("OOO", "Out of office", "Urlaub", "Krank", "Abwesend" …); ``status_expiration`` is the
 end. Each answer is kept ``TTL_SECONDS`` per person; any failure (missing scope, rate limit,
@@ -80,13 +80,24 @@ class StatusReader:
         self._ttl = ttl
         self._size = size
         self._status: OrderedDict[tuple[str, str], tuple[float, Presence | None]] = OrderedDict()
-        self._scopes: dict[str, tuple[float, frozenset[str] | None]] = {}
+        self._scopes: dict[str, tuple[float, frozenset[str] | None]] = {}  # by token
+        self._asking: dict[str, asyncio.Future[frozenset[str] | None]] = {}
 
     async def scopes(self, client: AsyncWebClient, team: str) -> frozenset[str] | None:
-        """The bot token's scopes (cached an hour); None if Slack did not say."""
-        hit = self._scopes.get(team)
+        """The bot token's scopes (cached an hour per token: a single-workspace token serves
+        every team with one call); None if Slack did not say. Nudges that come at once for
+        the same token wait for one auth.test, not one each."""
+        key = client.token or team
+        hit = self._scopes.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = self._asking[key] = asyncio.ensure_future(self._ask(client, team, key))
+            asking.add_done_callback(lambda _: self._asking.pop(key, None))
+        return await asyncio.shield(asking)
+
+    async def _ask(self, client: AsyncWebClient, team: str, key: str) -> frozenset[str] | None:
         try:
             response = await asyncio.wait_for(client.auth_test(), LOOKUP_SECONDS)
             found = scopes_of(response.headers)
@@ -94,12 +105,12 @@ class StatusReader:
         except Exception as exc:  # any failure: not known for a minute
             log.info("auth.test for scopes failed team=%s error=%s", team, type(exc).__name__)
             found, ttl = None, FAILED_TTL_SECONDS
-        self._scopes[team] = (time.monotonic() + ttl, found)
+        self._scopes[key] = (time.monotonic() + ttl, found)
         return found
 
-    def unreadable(self, team: str) -> bool:
-        """Known for now: this workspace's token may not read profiles (no call needed)."""
-        hit = self._scopes.get(team)
+    def unreadable(self, token: str) -> bool:
+        """Known for now: this token may not read profiles (no call needed)."""
+        hit = self._scopes.get(token)
         return hit is not None and hit[0] > time.monotonic() and PROFILE_SCOPE not in (hit[1] or ())
 
     async def presence(self, client: AsyncWebClient, team: str, user: str) -> Presence | None:

@@ -31,9 +31,10 @@ TOKEN = re.compile(r"pcm_[A-Za-z0-9_-]+")
 
 
 def channel_texts(fake: FakeSlack) -> list[str]:
-    """Everything a channel member could read: public answers and channel posts."""
+    """Everything a channel member could read: public answers and channel posts (not
+    the DMs, addressed to a ``D…`` id or to a user id)."""
     seen = [json.dumps(c.args) for c in fake.of("chat.postMessage")
-            if not str(c.args.get("channel", "")).startswith("D")]  # fmt: skip
+            if str(c.args.get("channel", ""))[:1] not in ("D", "U", "W")]  # fmt: skip
     seen += [json.dumps(c.args) for c in fake.of("response_url")
              if c.args.get("response_type") == "in_channel"]  # fmt: skip
     return seen

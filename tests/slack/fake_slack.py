@@ -123,6 +123,12 @@ class FakeSlack:
     def delivered(self, method: str) -> list[Call]:
         return [c for c in self.of(method) if c.ok]
 
+    def dms(self, user: str) -> list[Call]:
+        """Messages posted into ``user``'s DM with the bot: to its ``D…`` id, or to the user id
+        (which Slack answers by opening the DM)."""
+        return [c for c in self.delivered("chat.postMessage")
+                if c.args.get("channel") in (user, "D" + user[1:])]  # fmt: skip
+
     def methods(self) -> list[str]:
         return [c.method for c in self.calls]
 
@@ -216,7 +222,12 @@ class FakeSlack:
                 return {"ok": False, "error": problem}
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
-            return {"ok": True, "channel": args["channel"], "ts": ts,
+            channel = str(args["channel"])
+            if channel[:1] in ("U", "W"):  # a user id: Slack posts into (and opens) the DM
+                if channel not in self.users:
+                    return {"ok": False, "error": "channel_not_found"}
+                channel = "D" + channel[1:]
+            return {"ok": True, "channel": channel, "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts}}  # fmt: skip
         if method == "chat.update":
             problem = _check_message(args)

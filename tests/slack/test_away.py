@@ -22,7 +22,7 @@ def week(n: int) -> datetime:
 
 
 def dms_to(w: SlackWorld, user: str) -> list[Call]:
-    return [c for c in w.fake.delivered("chat.postMessage") if c.args["channel"] == "D" + user[1:]]
+    return w.fake.dms(user)
 
 
 def welcomes(w: SlackWorld, user: str) -> list[Call]:
@@ -68,10 +68,12 @@ async def test_away_by_slack_status_with_an_expiry(world_on_each_db: SlackWorld)
     await _team(w)
     back = datetime(2027, 1, 22, 18, 0, tzinfo=BERLIN)
     fake.set_status(OLAF, ":palm_tree:", "Vacationing", int(back.timestamp()))
+    auth_before = len(fake.of("auth.test"))
     await w.advance_to(week(1))
     assert dms_to(w, OLAF) == []  # read just before the nudge: skipped, not sent
     assert dms_to(w, INES)  # the others get theirs
     assert [c.args["user"] for c in fake.of("users.profile.get")].count(OLAF) == 1
+    assert len(fake.of("auth.test")) - auth_before == 1  # the nudges at once: one scope lookup
     await w.command(CLARA, "status")
     assert "(away until Jan 22, 2027)" in _status_text(w)
     await w.advance_to(week(3) + timedelta(days=4))

@@ -159,25 +159,46 @@ async def team(world: SlackWorld) -> None:
     world.fake.reset()
 
 
-async def test_a_monday_is_one_call_per_nudge_once_the_dm_channels_are_stored(
+async def test_a_monday_is_one_call_per_nudge_and_the_dm_channels_are_stored(
     world: SlackWorld,
 ) -> None:
     await team(world)
-    await world.app.scheduler.tick()  # week 1: the DMs are opened once, and stored
-    opened = {c.args["users"] for c in world.fake.of("conversations.open")}
-    assert opened
+    await world.app.scheduler.tick()  # week 1: posted to the user ids, no conversations.open
+    first = world.fake.delivered("chat.postMessage")
+    addressed = {c.args["channel"] for c in first}
+    assert addressed and all(a.startswith("U") for a in addressed)
+    assert world.fake.of("conversations.open") == []
+    messaging = [
+        c.method for c in world.fake.calls if c.method.startswith(("chat.", "conversations.o"))
+    ]
+    assert messaging == ["chat.postMessage"] * len(first)  # one call per nudge
     await world.adapter.dms.flush()
-    stored = {p.external_id for p in await rows(world, Person) if p.dm_channel}
-    assert stored == opened
-    # a fresh process (no cache) on the next Monday: no conversations.open for them
+    stored = {p.external_id: p.dm_channel for p in await rows(world, Person) if p.dm_channel}
+    assert stored == {u: "D" + u[1:] for u in addressed}  # the DMs Slack named in its answers
+    # a fresh process (no cache) on the next Monday: to the stored DM channels
     world.adapter.dms._known.clear()
     world.fake.reset()
     await world.advance_to(world.clock.now() + timedelta(days=7))
-    again = {c.args["users"] for c in world.fake.of("conversations.open")}
-    assert not again & stored
-    to_stored = [c for c in world.fake.delivered("chat.postMessage")
-                 if c.args["channel"] in {"D" + u[1:] for u in stored}]  # fmt: skip
-    assert to_stored
+    again = world.fake.delivered("chat.postMessage")
+    assert world.fake.of("conversations.open") == []
+    assert {c.args["channel"] for c in again if c.args["channel"] in stored.values()}
+    assert not {c.args["channel"] for c in again} & set(stored)  # not the user ids again
+
+
+async def test_a_stored_dm_channel_gone_is_opened_again(world: SlackWorld) -> None:
+    await team(world)
+    async with world.app.uow() as uow:
+        await uow.people.remember_dm_channels([("T0001", OLAF, "D0GONE999")])
+        await uow.commit()
+    world.fake.fail("chat.postMessage", "channel_not_found")  # the first post: to D0GONE999
+    await world.app.scheduler.tick()
+    to_olaf = [c for c in world.fake.of("chat.postMessage") if c.args["channel"] != INES]
+    assert [(c.args["channel"], c.error) for c in to_olaf] == [
+        ("D0GONE999", "channel_not_found"), ("DOLAF002", None)
+    ]  # fmt: skip
+    assert [c.args["users"] for c in world.fake.of("conversations.open")] == [OLAF]
+    await world.adapter.dms.flush()
+    assert {p.external_id: p.dm_channel for p in await rows(world, Person)}[OLAF] == "DOLAF002"
 
 
 async def test_a_tick_with_nothing_due_reads_no_pilot(world: SlackWorld) -> None:
