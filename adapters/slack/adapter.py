@@ -239,7 +239,7 @@ class SlackAdapter:
             channel, ts = await post(client, await self.dms.channel(client, ref.workspace, user),
                                      payload, thread)  # fmt: skip
         if channel.startswith("D"):
-            self.dms.remember(ref.workspace, user, channel)
+            self.dms.remember(ref.workspace, user, channel, stored=channel == ref.extra.get(DM_KEY))
         return channel, ts
 
     async def _respond(self, ref: ConversationRef) -> None:

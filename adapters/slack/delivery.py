@@ -161,16 +161,16 @@ class DmChannels:
             self.remember(team, user, await open_dm(client, user))
         return self._known.get((team, user), "")
 
-    def remember(self, team: str, user: str, found: str) -> None:
+    def remember(self, team: str, user: str, found: str, stored: bool = False) -> None:
         """A DM channel Slack named (conversations.open, or chat.postMessage to a user id),
-        kept in memory and stored with the person."""
+        kept in memory and, unless ``stored`` already, stored with the person."""
         key = (team, user)
         if not found or self._known.get(key) == found:
             return
         if key not in self._known and len(self._known) >= self._size:
             self._known.pop(next(iter(self._known)))
         self._known[key] = found
-        if self._store is not None:
+        if self._store is not None and not stored:
             self._pending.append((team, user, found))
             if self._writer is None or self._writer.done():
                 self._writer = asyncio.create_task(self._write())

@@ -177,12 +177,14 @@ async def test_a_monday_is_one_call_per_nudge_and_the_dm_channels_are_stored(
     assert stored == {u: "D" + u[1:] for u in addressed}  # the DMs Slack named in its answers
     # a fresh process (no cache) on the next Monday: to the stored DM channels
     world.adapter.dms._known.clear()
+    world.adapter.dms._writer = None
     world.fake.reset()
     await world.advance_to(world.clock.now() + timedelta(days=7))
     again = world.fake.delivered("chat.postMessage")
     assert world.fake.of("conversations.open") == []
     assert {c.args["channel"] for c in again if c.args["channel"] in stored.values()}
     assert not {c.args["channel"] for c in again} & set(stored)  # not the user ids again
+    assert world.adapter.dms._writer is None  # what is stored already is not written again
 
 
 async def test_a_stored_dm_channel_gone_is_opened_again(world: SlackWorld) -> None:
