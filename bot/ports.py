@@ -222,17 +222,6 @@ class OutboxRepo(Protocol):
         self, outbox_id: int, *, status: str, error: str, next_attempt_at: datetime
     ) -> None: ...
 
-    async def fail_delivery(
-        self,
-        row: Claimed,
-        *,
-        parked: bool,
-        permanent: bool,
-        error: str,
-        next_attempt_at: datetime,
-        now: datetime,
-    ) -> None: ...
-
     async def purge_replies(self, before: datetime) -> None: ...
 
     async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]: ...

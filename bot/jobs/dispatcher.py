@@ -399,13 +399,17 @@ class Dispatcher:
     async def _record_failure(
         self, row: Claimed, exc: DeliveryError, parked: bool, now: datetime
     ) -> None:
+        """The row is retried at its backoff or parked; a permanent refusal marks the person
+        unreachable (the champion's digest names them: their pilots are planned again), and a
+        parked message is a risk to show (its pilot is planned again)."""
         async with self.uow() as uow:
-            await uow.outbox.fail_delivery(
-                row,
-                parked=parked,
-                permanent=exc.permanent,
-                error=exc.reason[:500],
+            await uow.outbox.record_failure(
+                row.id, status="failed" if parked else "pending", error=exc.reason[:500],
                 next_attempt_at=now + backoff(row.attempts, exc.retry_after),
-                now=now,
-            )
+            )  # fmt: skip
+            person = row.person_id if exc.permanent else None
+            if person is not None and await uow.people.mark_unreachable(person, now):
+                await uow.pilots.replan_person(person)
+            if parked and row.pilot_id is not None:
+                await uow.pilots.replan([row.pilot_id])
             await uow.commit()

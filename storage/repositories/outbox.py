@@ -22,8 +22,6 @@ from sqlmodel import col, select
 
 from storage.records import Claimed
 from storage.repositories.base import SessionRepository, insert_statement, json_text
-from storage.repositories.people import PeopleRepository
-from storage.repositories.pilots import PilotRepository
 from storage.tables import (
     OutboxMessage,
 )
@@ -171,33 +169,6 @@ class OutboxRepository(SessionRepository):
             .where(col(OutboxMessage.id) == outbox_id)
             .values(status=status, last_error=error, next_attempt_at=next_attempt_at)
         )
-
-    async def fail_delivery(
-        self,
-        row: Claimed,
-        *,
-        parked: bool,
-        permanent: bool,
-        error: str,
-        next_attempt_at: datetime,
-        now: datetime,
-    ) -> None:
-        """The dispatcher's failure path: the row is retried at ``next_attempt_at`` or parked
-        (``parked``); a permanent refusal marks the person unreachable (the champion's digest
-        names them: their pilots are planned again), and a parked message is a risk to show
-        (its pilot is planned again)."""
-        await self.record_failure(
-            row.id, status="failed" if parked else "pending", error=error,
-            next_attempt_at=next_attempt_at,
-        )  # fmt: skip
-        person = row.person_id if permanent else None
-        pilots = PilotRepository(self.session)
-        if person is not None and await PeopleRepository(self.session).mark_unreachable(
-            person, now
-        ):
-            await pilots.replan_person(person)
-        if parked and row.pilot_id is not None:
-            await pilots.replan([row.pilot_id])
 
     async def purge_replies(self, before: datetime) -> None:
         """Delete command answers kept for a retry (``kind = "reply"``) due before ``before``."""

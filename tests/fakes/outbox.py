@@ -14,7 +14,7 @@ from storage.tables import (
     ProcessedEvent,
     SimClock,
 )
-from tests.fakes.repositories import FakePeople, FakePilots, _InMemory
+from tests.fakes.repositories import _InMemory
 
 __all__ = ["FakeClock", "FakeEvents", "FakeOutbox", "FakeRefs"]
 
@@ -91,29 +91,6 @@ class FakeOutbox(_InMemory):
     ) -> None:
         for row in self._ids([outbox_id]):
             row.status, row.last_error, row.next_attempt_at = status, error, next_attempt_at
-
-    async def fail_delivery(
-        self,
-        row: Claimed,
-        *,
-        parked: bool,
-        permanent: bool,
-        error: str,
-        next_attempt_at: datetime,
-        now: datetime,
-    ) -> None:
-        await self.record_failure(
-            row.id,
-            status="failed" if parked else "pending",
-            error=error,
-            next_attempt_at=next_attempt_at,
-        )
-        pilots = FakePilots(self.store)
-        person = row.person_id if permanent else None
-        if person is not None and await FakePeople(self.store).mark_unreachable(person, now):
-            await pilots.replan_person(person)
-        if parked and row.pilot_id is not None:
-            await pilots.replan([row.pilot_id])
 
     async def purge_replies(self, before: datetime) -> None:
         self.store.delete(
