@@ -8,7 +8,8 @@ from the same ``Health``, so two messages of the same minute cannot disagree.
 
 Pure: data in, decisions out (no I/O, clock or environment); the planner loads and inserts.
 
-Message budget, per person and week: one nudge and one reminder at most; an owner who ignored
+Message budget, per person and week: one nudge and one reminder at most, the reminder only after a
+nudge of an earlier moment; an owner who ignored
 ``STILL_AFTER`` nudges in a row gets a short "still on this?" instead of the task list and no
 reminder; the champion gets one digest about the roles that need attention, and only in the
 week a role turns silent or missing and every other week while it stays so.
@@ -280,6 +281,7 @@ class Recipient:
     away: bool = False  # out of office, or welcomed back this week (the welcome replaces it)
     active_since_slot: bool = False
     checkins_due: tuple[str, ...] = ()  # metrics they own without a check-in this week
+    nudged_before_reminder: bool = True  # this week's nudge went out before the reminder slot
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,10 @@ def plan(
         if wanted and not nudged:
             add(Planned("weekly", r.person_id, r.roles, checkins=checkins))
         quiet = r.ignored < SILENT_AFTER and not r.active_since_slot
-        if moment.reminder_due and tasks and quiet:
+        # a reminder follows a nudge of an earlier moment: a week caught up late (the bot was
+        # down, the pilot began mid-week) gets its nudge alone, not the nudge and its reminder
+        early = nudged and r.nudged_before_reminder
+        if moment.reminder_due and tasks and quiet and early:
             add(Planned("reminder", r.person_id, r.roles, at_reminder=True))
     if week == OVERRUN_WEEK and health.overrun_due:
         for r in people:

@@ -234,6 +234,8 @@ class Planner:
                 active_since_slot=snap.activity.get(person.id or 0, slot - timedelta(days=1))
                 >= slot,
                 checkins_due=_metrics_owned(snap, person) if checkin_asked(week) else (),
+                nudged_before_reminder=reminder is None
+                or slot <= snap.last_nudged.get(person.id or 0, NEVER) < reminder,
             )
             for person, roles in _owners(snap)
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.ports import AbstractUnitOfWork
@@ -84,6 +84,7 @@ class Snapshot:
     announced: bool = False  # ``announce`` queued the results for a channel
     announced_at: datetime | None = None  # when the first announcement was delivered
     away: AwayRows = NOBODY_AWAY  # out-of-office periods of the owners
+    last_nudged: dict[int, datetime] = field(default_factory=dict)  # person -> latest nudge sent
 
     def away_now(self, person_id: int | None) -> AwayPeriod | None:
         """The period ``person`` is away in now, if any."""
@@ -220,4 +221,5 @@ def build_snapshot(
         announced=pilot.id in rows.announced,
         announced_at=rows.announced_at.get(pilot.id),
         away=away,
+        last_nudged={person: max(times) for person, times in sent.items() if times},
     )

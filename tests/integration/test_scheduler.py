@@ -179,6 +179,29 @@ async def test_permanent_failure_parks_the_row(harness: Harness) -> None:
     assert harness.adapter.to("clara") == []  # no retry storm
 
 
+async def test_the_reminder_follows_the_weeks_nudge_on_its_own_slot(harness: Harness) -> None:
+    await _pilot(harness)
+    await harness.advance_to(datetime(2027, 1, 8, 12, 0, tzinfo=BERLIN))  # Friday, week 1
+    olaf = [(r.text.split("·")[0], r.scheduled_for) for r in harness.adapter.to("olaf")]
+    assert olaf == [("*Week 1/12 ", datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN)),
+                    ("*Reminder ", datetime(2027, 1, 7, 9, 0, tzinfo=BERLIN))]  # fmt: skip
+
+
+async def test_a_week_caught_up_after_its_reminder_slot_gets_the_nudge_alone(
+    harness: Harness,
+) -> None:
+    # the bot was down from Monday to Friday: the week's nudge comes late, and alone
+    harness.clock.set(datetime(2027, 1, 8, 12, 0, tzinfo=BERLIN))
+    await _pilot(harness)
+    assert [r.text.split("·")[0] for r in harness.adapter.to("olaf")] == ["*Week 1/12 "]
+    await harness.say("ines", "tasks")  # a change later that week plans the pilot again
+    await harness.advance_to(datetime(2027, 1, 10, 20, 0, tzinfo=BERLIN))  # Sunday
+    assert len(harness.adapter.to("olaf")) == 1
+    await harness.advance_to(datetime(2027, 1, 15, 12, 0, tzinfo=BERLIN))  # next Friday
+    week2 = [r.text.split("·")[0] for r in harness.adapter.to("olaf")][1:]
+    assert week2 == ["*Week 2/12 ", "*Reminder "]
+
+
 async def test_snooze_moves_the_nudge_to_the_next_working_day(harness: Harness) -> None:
     await _pilot(harness)
     # Friday 8 January 2027, 15:00: Olaf snoozes; the next working day is Monday 11 January.

@@ -3,6 +3,7 @@ the reader's rights, the budget holds; and status, nudges and the digest of one 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -78,8 +79,10 @@ def _silent_weeks(digest_every: int = coaching.DIGEST_EVERY) -> list[list[str]]:
         health = coaching.assess(PilotFacts(week=week, owners=owners, champion_active=True), EN)
         people = [Recipient(1, frozenset({C}), active_since_slot=True),
                   Recipient(2, frozenset({M}), ignored=ignored)]  # fmt: skip
-        plan = coaching.plan(health, EN, people, coaching.Moment(week, reminder_due=True))
-        mine = [p.kind for p in plan if p.person_id == 2]
+        at_slot = coaching.plan(health, EN, people, coaching.Moment(week, reminder_due=False))
+        sent = frozenset((p.person_id, p.kind) for p in at_slot)
+        later = coaching.plan(health, EN, people, coaching.Moment(week, True, sent))
+        mine = [p.kind for p in (*at_slot, *later) if p.person_id == 2]
         ignored += sum(1 for k in mine if k in ("weekly", "still"))
         kinds.append(mine)
     return kinds
@@ -95,6 +98,21 @@ def test_a_silent_owner_gets_a_short_question_not_the_list() -> None:
     assert weeks[5] == ["still"]
     assert "retro" not in weeks[11]  # no retrospective questions for the long silent
     assert sum(len(w) for w in weeks) <= 14
+
+
+def test_a_week_caught_up_after_its_reminder_slot_sends_the_nudge_alone() -> None:
+    health = coaching.assess(PilotFacts(week=2, owners=TEAM), EN)
+    people = [Recipient(o.person_id, frozenset({role})) for role, o in TEAM.items()]
+    late = coaching.plan(health, EN, people, coaching.Moment(2, reminder_due=True))
+    assert sorted(p.kind for p in late) == ["weekly"] * 3
+    # planned again later that week (someone checked in): the nudge went out after the
+    # reminder's slot, so there is still no reminder
+    sent = frozenset((p.person_id, p.kind) for p in late)
+    after = [replace(r, nudged_before_reminder=False) for r in people]
+    assert not coaching.plan(health, EN, after, coaching.Moment(2, True, sent))
+    before = [replace(r, nudged_before_reminder=True) for r in people]
+    reminded = coaching.plan(health, EN, before, coaching.Moment(2, True, sent))
+    assert sorted(p.kind for p in reminded) == ["reminder"] * 2  # not the champion: no tasks
 
 
 def test_the_champion_gets_one_digest_when_it_matters() -> None:
