@@ -196,11 +196,26 @@ class Checkin(SQLModel, table=True):
     replaced_by: int | None = None
 
 
+PENDING = text("status = 'pending'")
+FAILED = text("status = 'failed'")
+REPLY = text("kind = 'reply'")
+
+
 class OutboxMessage(SQLModel, table=True):
     """Everything the bot sends on its own: written first, delivered by the dispatcher."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    # Partial indexes (migration 0012): the pending rows are a Monday's few thousand among every
+    # message ever sent, so the claim reads them in order straight from a small index, and a
+    # delivered row leaves the indexes instead of being written into each of them again.
+    __table_args__ = (
+        Index("ix_outbox_pending_due", "due_at", "id", sqlite_where=PENDING,
+              postgresql_where=PENDING),
+        Index("ix_outbox_pending_next_attempt", "next_attempt_at", sqlite_where=PENDING,
+              postgresql_where=PENDING),
+        Index("ix_outbox_failed_due", "due_at", sqlite_where=FAILED, postgresql_where=FAILED),
+        Index("ix_outbox_reply_due", "due_at", sqlite_where=REPLY, postgresql_where=REPLY),
+    )  # fmt: skip
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     # None: a command's answer that failed to send (kind "reply"), retried without a pilot
@@ -210,11 +225,11 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     target: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", max_length=16, index=True)
+    status: str = Field(default="pending", max_length=16)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
-    due_at: datetime = Field(sa_column=utc_column(index=True))
-    next_attempt_at: datetime = Field(sa_column=utc_column(index=True))
+    due_at: datetime = Field(sa_column=utc_column())
+    next_attempt_at: datetime = Field(sa_column=utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The platform's id of the posted message, so a re-announce updates it instead of reposting.
     message_id: str | None = Field(default=None, max_length=200)

@@ -17,7 +17,7 @@ from storage.away import (
     split_periods,
     welcomed_period,
 )
-from storage.repositories.base import SessionRepository
+from storage.repositories.base import SessionRepository, is_literal
 from storage.tables import (
     AwayPeriod,
     BuildDecision,
@@ -150,7 +150,7 @@ class AwayRepository(SessionRepository):
             update(OutboxMessage)
             .where(
                 col(OutboxMessage.person_id) == person_id,
-                col(OutboxMessage.status) == "pending",
+                is_literal(col(OutboxMessage.status), "pending"),
                 col(OutboxMessage.kind).in_(list(kinds)),
             )
             .values(status="skipped")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import ColumnElement, literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,3 +48,9 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 def json_text(value: dict[str, Any]) -> str:
     return _JSON.encode(value)
+
+
+def is_literal(column: Any, value: str) -> ColumnElement[bool]:
+    """``column = 'value'`` with the value in the SQL text, not a parameter: only so do SQLite
+    and PostgreSQL see that the query keeps to a partial index's rows (``storage.tables``)."""
+    return column == literal(value, literal_execute=True)  # type: ignore[no-any-return]

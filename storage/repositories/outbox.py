@@ -15,13 +15,14 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    or_,
     update,
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from storage.records import Claimed
-from storage.repositories.base import SessionRepository, insert_statement, json_text
+from storage.repositories.base import SessionRepository, insert_statement, is_literal, json_text
 from storage.tables import (
     OutboxMessage,
 )
@@ -133,7 +134,7 @@ class OutboxRepository(SessionRepository):
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
         due = (
             sa_select(table.c.id)
-            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .where(is_literal(table.c.status, "pending"), table.c.next_attempt_at <= now)
             .order_by(table.c.due_at, table.c.id)
             .limit(limit)
         )
@@ -174,15 +175,18 @@ class OutboxRepository(SessionRepository):
         """Delete command answers kept for a retry (``kind = "reply"``) due before ``before``."""
         await self.session.exec(
             delete(OutboxMessage).where(
-                col(OutboxMessage.kind) == "reply", col(OutboxMessage.due_at) < before
+                is_literal(col(OutboxMessage.kind), "reply"), col(OutboxMessage.due_at) < before
             )
         )
 
     async def outbox(self, *, failed_only: bool = False) -> Sequence[OutboxMessage]:
         condition: ColumnElement[bool] = (
-            col(OutboxMessage.status) == "failed"
+            is_literal(col(OutboxMessage.status), "failed")
             if failed_only
-            else col(OutboxMessage.status).in_(("pending", "failed"))
+            else or_(
+                is_literal(col(OutboxMessage.status), "pending"),
+                is_literal(col(OutboxMessage.status), "failed"),
+            )
         )
         return (
             await self.session.exec(
@@ -193,7 +197,7 @@ class OutboxRepository(SessionRepository):
     async def oldest_due(self, now: datetime) -> datetime | None:
         result = await self.session.exec(
             select(func.min(OutboxMessage.due_at)).where(
-                OutboxMessage.status == "pending", col(OutboxMessage.due_at) <= now
+                is_literal(col(OutboxMessage.status), "pending"), col(OutboxMessage.due_at) <= now
             )
         )
         return result.one()
@@ -202,7 +206,8 @@ class OutboxRepository(SessionRepository):
         """The earliest next attempt after ``now`` of a pending outbox row."""
         result = await self.session.exec(
             select(func.min(OutboxMessage.next_attempt_at)).where(
-                OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) > now
+                is_literal(col(OutboxMessage.status), "pending"),
+                col(OutboxMessage.next_attempt_at) > now,
             )
         )
         return result.one()
