@@ -520,6 +520,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = args.keep or tmp
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         targets = [] if args.no_sqlite else [("SQLite", f"sqlite:///{tmp}/bench.db")]
         targets += [("PostgreSQL", args.pg)] if args.pg else []
         for label, url in targets:

@@ -17,7 +17,7 @@ from storage.away import (
     split_periods,
     welcomed_period,
 )
-from storage.repositories.base import SessionRepository, is_literal
+from storage.repositories.base import SessionRepository, is_literal, one_of
 from storage.tables import (
     AwayPeriod,
     BuildDecision,
@@ -68,7 +68,7 @@ class AwayRepository(SessionRepository):
         if returned and pilot_ids:
             keys = await self.session.exec(
                 select(OutboxMessage.pilot_id, OutboxMessage.week, OutboxMessage.dedupe_key).where(
-                    col(OutboxMessage.pilot_id).in_(list(pilot_ids)),
+                    one_of(col(OutboxMessage.pilot_id), pilot_ids),
                     OutboxMessage.kind == WELCOME_KIND,
                 )
             )
@@ -89,7 +89,7 @@ class AwayRepository(SessionRepository):
             select(RoleAssignment.pilot_id, AwayPeriod)
             .join(AwayPeriod, col(AwayPeriod.person_id) == col(RoleAssignment.person_id))
             .where(
-                col(RoleAssignment.pilot_id).in_(list(pilot_ids)),
+                one_of(col(RoleAssignment.pilot_id), pilot_ids),
                 col(RoleAssignment.ended_at).is_(None),
                 or_(col(AwayPeriod.ended_at).is_(None), col(AwayPeriod.ended_at) > now),
                 col(AwayPeriod.until) > now,
@@ -164,7 +164,7 @@ class AwayRepository(SessionRepository):
         query = (
             select(AwayPeriod)
             .where(
-                col(AwayPeriod.person_id).in_(ids),
+                one_of(col(AwayPeriod.person_id), ids),
                 or_(col(AwayPeriod.ended_at).is_(None), col(AwayPeriod.ended_at) > since),
                 or_(col(AwayPeriod.until).is_(None), col(AwayPeriod.until) > since),
             )

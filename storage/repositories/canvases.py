@@ -17,7 +17,7 @@ from storage.canvases import (
     PilotCanvas,
     canvas_row,
 )
-from storage.repositories.base import SessionRepository
+from storage.repositories.base import SessionRepository, one_of
 from storage.tables import OutboxMessage
 
 
@@ -31,7 +31,7 @@ class CanvasRepository(SessionRepository):
         if not ids:
             return {}
         rows = await self.session.exec(
-            select(PilotCanvas).where(col(PilotCanvas.pilot_id).in_(ids))
+            select(PilotCanvas).where(one_of(col(PilotCanvas.pilot_id), ids))
         )
         return {r.pilot_id: r for r in rows}
 
@@ -89,7 +89,7 @@ class CanvasRepository(SessionRepository):
         pending: dict[int, list[OutboxMessage]] = {}
         for row in await self.session.exec(
             select(OutboxMessage)
-            .where(col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == KIND,
+            .where(one_of(col(OutboxMessage.pilot_id), ids), OutboxMessage.kind == KIND,
                    OutboxMessage.status == "pending")
             .order_by(col(OutboxMessage.id).desc())
         ):  # fmt: skip

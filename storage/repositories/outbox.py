@@ -22,7 +22,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from storage.records import Claimed
-from storage.repositories.base import SessionRepository, insert_statement, is_literal, json_text
+from storage.repositories.base import (
+    SessionRepository,
+    insert_statement,
+    is_literal,
+    json_text,
+    one_of,
+)
 from storage.tables import (
     OutboxMessage,
 )
@@ -121,7 +127,7 @@ class OutboxRepository(SessionRepository):
             return set()
         rows = await self.session.exec(
             select(OutboxMessage.pilot_id, OutboxMessage.week, OutboxMessage.dedupe_key).where(
-                col(OutboxMessage.pilot_id).in_(list(weeks))
+                one_of(col(OutboxMessage.pilot_id), weeks)
             )
         )
         return {key for pilot_id, week, key in rows if pilot_id and weeks.get(pilot_id) == week}
@@ -158,7 +164,7 @@ class OutboxRepository(SessionRepository):
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
         connection = await self.session.connection()
         await connection.execute(
-            update(table).where(table.c.id.in_(ids)).values(status="sent", sent_at=now)
+            update(table).where(one_of(table.c.id, ids)).values(status="sent", sent_at=now)
         )
 
     async def record_failure(

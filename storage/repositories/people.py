@@ -12,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from storage.repositories.base import SessionRepository
+from storage.repositories.base import SessionRepository, one_of
 from storage.tables import (
     Person,
     Workspace,
@@ -45,7 +45,7 @@ class WorkspaceRepository(SessionRepository):
     async def workspaces(self, ids: set[int]) -> dict[int, Workspace]:
         if not ids:
             return {}
-        rows = await self.session.exec(select(Workspace).where(col(Workspace.id).in_(list(ids))))
+        rows = await self.session.exec(select(Workspace).where(one_of(col(Workspace.id), ids)))
         return {w.id: w for w in rows if w.id is not None}
 
 
@@ -91,7 +91,7 @@ class PeopleRepository(SessionRepository):
     async def people(self, ids: Sequence[int]) -> dict[int, Person]:
         if not ids:
             return {}
-        rows = await self.session.exec(select(Person).where(col(Person.id).in_(ids)))
+        rows = await self.session.exec(select(Person).where(one_of(col(Person.id), ids)))
         return {p.id: p for p in rows if p.id is not None}
 
     async def remember_dm_channels(self, found: Sequence[tuple[str, str, str]]) -> None:

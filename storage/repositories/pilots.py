@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from storage.locks import Conversation
 from storage.records import PilotRows
-from storage.repositories.base import SessionRepository
+from storage.repositories.base import SessionRepository, one_of
 from storage.repositories.rows import load_pilot_rows
 from storage.tables import (
     Activity,
@@ -92,7 +92,7 @@ class PilotRepository(SessionRepository):
         """The due pilots (of ``ids``), read again: settings may have changed since."""
         query = select(Pilot).where(self._due(now))
         if ids is not None:
-            query = query.where(col(Pilot.id).in_(list(ids)))
+            query = query.where(one_of(col(Pilot.id), ids))
         return (await self.session.exec(query.order_by(col(Pilot.id)))).all()
 
     async def set_next_due(self, due: dict[int, datetime]) -> None:
@@ -115,9 +115,7 @@ class PilotRepository(SessionRepository):
         table = Pilot.__table__  # type: ignore[attr-defined]
         connection = await self.session.connection()
         await connection.execute(
-            update(table)
-            .where(table.c.id.in_(list(ids)), self._due(now))
-            .values(next_due_at=marker)
+            update(table).where(one_of(table.c.id, ids), self._due(now)).values(next_due_at=marker)
         )
         return await self.marked(ids, marker)
 
@@ -127,7 +125,7 @@ class PilotRepository(SessionRepository):
         connection = await self.session.connection()
         rows = await connection.execute(
             sa_select(table.c.id).where(
-                table.c.id.in_(list(ids)), table.c.status == "open", table.c.next_due_at == marker
+                one_of(table.c.id, ids), table.c.status == "open", table.c.next_due_at == marker
             )
         )
         return {row[0] for row in rows}
@@ -136,7 +134,7 @@ class PilotRepository(SessionRepository):
         """Plan these pilots again at the next tick (their state changed)."""
         if pilot_ids:
             await self.session.exec(
-                update(Pilot).where(col(Pilot.id).in_(list(pilot_ids))).values(next_due_at=None)
+                update(Pilot).where(one_of(col(Pilot.id), pilot_ids)).values(next_due_at=None)
             )
 
     async def replan_person(self, person_id: int) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.records import PilotRows
+from storage.repositories.base import one_of
 from storage.tables import (
     Activity,
     BuildDecision,
@@ -33,17 +34,17 @@ async def load_pilot_rows(
     owners = await session.exec(
         select(RoleAssignment.pilot_id, RoleAssignment.role, Person)
         .join(Person, col(Person.id) == col(RoleAssignment.person_id))
-        .where(col(RoleAssignment.pilot_id).in_(ids), col(RoleAssignment.ended_at).is_(None))
+        .where(one_of(col(RoleAssignment.pilot_id), ids), col(RoleAssignment.ended_at).is_(None))
     )
     for pilot_id, role, person in owners:
         rows.owners.setdefault(pilot_id, {})[role] = person
-    for a in await session.exec(select(Activity).where(col(Activity.pilot_id).in_(ids))):
+    for a in await session.exec(select(Activity).where(one_of(col(Activity.pilot_id), ids))):
         rows.activity.setdefault(a.pilot_id, {})[a.person_id] = a.last_active_at
         if a.paused_at is not None:
             rows.paused.setdefault(a.pilot_id, set()).add(a.person_id)
     announced = await session.exec(
         select(OutboxMessage.pilot_id, OutboxMessage.sent_at).where(
-            col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.kind == "announce"
+            one_of(col(OutboxMessage.pilot_id), ids), OutboxMessage.kind == "announce"
         )
     )
     for announced_id, sent_at in announced:
@@ -55,7 +56,7 @@ async def load_pilot_rows(
             rows.announced_at[announced_id] = sent_at
     sent = await session.exec(
         select(OutboxMessage.pilot_id, OutboxMessage.person_id, OutboxMessage.sent_at).where(
-            col(OutboxMessage.pilot_id).in_(ids),
+            one_of(col(OutboxMessage.pilot_id), ids),
             OutboxMessage.status == "sent",
             col(OutboxMessage.kind).in_(kinds),
         )
@@ -63,33 +64,35 @@ async def load_pilot_rows(
     for of_pilot, person_id, sent_at in sent:
         if of_pilot is not None and person_id is not None and sent_at is not None:
             rows.nudges_sent.setdefault(of_pilot, {}).setdefault(person_id, []).append(sent_at)
-    for t in await session.exec(select(TaskState).where(col(TaskState.pilot_id).in_(ids))):
+    for t in await session.exec(select(TaskState).where(one_of(col(TaskState.pilot_id), ids))):
         rows.done.setdefault(t.pilot_id, set()).add(t.task_id)
     for p in await session.exec(
-        select(Process).where(col(Process.pilot_id).in_(ids)).order_by(col(Process.position))
+        select(Process).where(one_of(col(Process.pilot_id), ids)).order_by(col(Process.position))
     ):
         rows.processes.setdefault(p.pilot_id, []).append(p)
     for m in await session.exec(
-        select(Metric).where(col(Metric.pilot_id).in_(ids)).order_by(col(Metric.id))
+        select(Metric).where(one_of(col(Metric.pilot_id), ids)).order_by(col(Metric.id))
     ):
         rows.metrics.setdefault(m.pilot_id, []).append(m)
     for c in await session.exec(
         select(Checkin)
-        .where(col(Checkin.pilot_id).in_(ids))
+        .where(one_of(col(Checkin.pilot_id), ids))
         .order_by(col(Checkin.recorded_at), col(Checkin.id))
     ):
         rows.checkins.setdefault(c.pilot_id, []).append(c)
     for o in await session.exec(
         select(OutboxMessage).where(
-            col(OutboxMessage.pilot_id).in_(ids), OutboxMessage.status == "failed"
+            one_of(col(OutboxMessage.pilot_id), ids), OutboxMessage.status == "failed"
         )
     ):
         if o.pilot_id is not None:
             rows.failed.setdefault(o.pilot_id, []).append(o)
     for cap in await session.exec(
-        select(CapacityCheck).where(col(CapacityCheck.pilot_id).in_(ids))
+        select(CapacityCheck).where(one_of(col(CapacityCheck.pilot_id), ids))
     ):
         rows.capacity[cap.pilot_id] = cap
-    for d in await session.exec(select(BuildDecision).where(col(BuildDecision.pilot_id).in_(ids))):
+    for d in await session.exec(
+        select(BuildDecision).where(one_of(col(BuildDecision.pilot_id), ids))
+    ):
         rows.decisions[d.pilot_id] = d
     return rows

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Text, cast
 from sqlalchemy.exc import StatementError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from bot.ports import AbstractUnitOfWork
 from storage.db import make_engine
@@ -394,3 +394,21 @@ async def test_current_pilot_is_per_workspace_and_channel(uow: UnitOfWorkFactory
         assert await u.pilots.current_pilot(other.id, "C1") is None
         assert await u.pilots.current_pilot(ws.id, "C2") is None
         assert [p.id for p in await u.pilots.open_pilots()] == [pilot.id]
+
+
+@pytest.mark.parametrize("ids", [[], [2], [1, 3, 99], list(range(1, 1200))])
+async def test_one_of_is_in_with_one_parameter(uow: UnitOfWorkFactory, ids: list[int]) -> None:
+    from storage.repositories.base import one_of
+
+    async with uow() as u:
+        ws = await u.workspaces.workspace("slack", "T1", "Acme")
+        for name in ("U0ANNA01", "U0OLAF01", "U0INES01"):
+            await u.people.person(ws.id or 0, name, name)
+        await u.commit()
+        people = select(Person.id).where(one_of(col(Person.id), ids))
+        found = sorted((await u.session.exec(people)).all())
+        named = select(Person.external_id).where(one_of(col(Person.external_id), ["U0OLAF01"]))
+        assert (await u.session.exec(named)).all() == ["U0OLAF01"]
+        text = str(people.compile(u.session.get_bind()))
+    assert found == [i for i in (1, 2, 3) if i in ids]
+    assert ("ANY" in text or "json_each" in text) and text.count("?") + text.count("%(") == 1
