@@ -37,9 +37,9 @@ SWITCH_INTERVAL = 0.001
 # The worker runs at a somewhat lower CPU priority: on a machine with few cores its fan-out
 # would otherwise take the CPU the command process (and PostgreSQL's own processes) need to
 # acknowledge and answer. Not much lower: the scheduler weighs nice 10 at a tenth of nice 0, so
-# on a shared server any busy neighbour would starve the Monday (measured on two cores with one
-# taken: the PostgreSQL Monday in 29-32 s at nice 4 against 29-35 s at nice 10, the commands'
-# ack p99 alike). (A lower priority can only be asked for.)
+# on a shared server any busy neighbour would starve the Monday (two cores, one taken by a
+# spinning process: the PostgreSQL Monday in 22-34 s at nice 4, 29-35 s at nice 10, the
+# commands' ack p99 alike; README, Benchmarks). (A lower priority can only be asked for.)
 NICE = 4
 
 RESTART_DELAY = 5.0  # seconds before a worker that died is started again
