@@ -8,11 +8,11 @@ from the same ``Health``, so two messages of the same minute cannot disagree.
 
 Pure: data in, decisions out (no I/O, clock or environment); the planner loads and inserts.
 
-Message budget, per person and week: one nudge and one reminder at most, the reminder only after a
-nudge of an earlier moment; an owner who ignored
-``STILL_AFTER`` nudges in a row gets a short "still on this?" instead of the task list and no
-reminder; the champion gets one digest about the roles that need attention, and only in the
-week a role turns silent or missing and every other week while it stays so.
+Message budget, per person and week: one nudge and one reminder at most, the reminder only
+after a nudge sent before its slot; an owner who ignored ``STILL_AFTER`` nudges in a row gets a
+short "still on this?" instead of the task list and no reminder; the champion gets one digest
+about the roles that need attention, and only in the week a role turns silent or missing and
+every other week while it stays so.
 """
 
 from __future__ import annotations
