@@ -31,6 +31,7 @@ from adapters.slack.delivery import (
     DmChannels,
     Tokens,
     attach,
+    body_of,
     delivery_error,
     error_code,
     make_client,
@@ -61,6 +62,12 @@ def proactive_payload(reply: Reply, snooze: str, more: str) -> dict[str, Any]:
         reply = with_snooze(reply, snooze)
     overflow = len(to_blocks(reply, max_blocks=10_000)) > MAX_BLOCKS
     return message(reply, more=more if overflow else "…")
+
+
+@functools.lru_cache(maxsize=1024)
+def proactive_encoded(reply: Reply, snooze: str, more: str) -> bytes:
+    """``proactive_payload``'s text and blocks as JSON, encoded once per distinct message."""
+    return body_of(proactive_payload(reply, snooze, more))
 
 
 class SlackAdapter:
@@ -190,14 +197,15 @@ class SlackAdapter:
         if ref.extra.get("response_url"):
             await self._respond(ref)
             return None
-        client, payload = await self._prepare(ref, reply)
+        client, payload, prepared = await self._prepare(ref, reply)
+        encoded: bytes | None = prepared
         if ref.extra.get("rendered"):  # an answer that failed to send, as it was rendered
-            payload = json.loads(ref.extra["rendered"])
+            payload, encoded = json.loads(ref.extra["rendered"]), None
         try:
             if ref.extra.get("ephemeral") and ref.channel and ref.user:
                 await client.chat_postEphemeral(channel=ref.channel, user=ref.user, **payload)
                 return None
-            channel, ts = await self._post(client, ref, payload)
+            channel, ts = await self._post(client, ref, payload, encoded)
             for image in images_to_upload(reply):
                 await upload(client, channel, image)
             for file in (b for b in reply.blocks if isinstance(b, File)):
@@ -218,8 +226,9 @@ class SlackAdapter:
         return await self.statuses.presence(self._client(token), ref.workspace, ref.user)
 
     async def _post(
-        self, client: AsyncWebClient, ref: ConversationRef, payload: dict[str, Any]
-    ) -> tuple[str, str | None]:
+        self, client: AsyncWebClient, ref: ConversationRef, payload: dict[str, Any],
+        encoded: bytes | None = None,
+    ) -> tuple[str, str | None]:  # fmt: skip
         """chat.postMessage into the channel, else into the person's DM: the one stored with
         the nudge or remembered (no extra call), else addressed by their user id, which opens
         the DM (its id, in Slack's answer, is remembered and stored for the next nudge). A DM
@@ -227,17 +236,17 @@ class SlackAdapter:
         conversations.open and posted to once more."""
         thread = ref.extra.get("thread_ts")
         if ref.channel:
-            return await post(client, ref.channel, payload, thread)
+            return await post(client, ref.channel, payload, thread, encoded)
         user = str(ref.user)
         dm = ref.extra.get(DM_KEY) or self.dms.known(ref.workspace, user)
         try:
-            channel, ts = await post(client, dm or user, payload, thread)
+            channel, ts = await post(client, dm or user, payload, thread, encoded)
         except SlackApiError as exc:
             if error_code(exc) != "channel_not_found":
                 raise
             self.dms.forget(ref.workspace, user)
             channel, ts = await post(client, await self.dms.channel(client, ref.workspace, user),
-                                     payload, thread)  # fmt: skip
+                                     payload, thread, encoded)  # fmt: skip
         if channel.startswith("D"):
             self.dms.remember(ref.workspace, user, channel, stored=channel == ref.extra.get(DM_KEY))
         return channel, ts
@@ -262,7 +271,7 @@ class SlackAdapter:
 
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
         """chat.update of a message ``send`` posted (id ``channel/ts``); files stay as posted."""
-        client, payload = await self._prepare(ref, reply)
+        client, payload, _ = await self._prepare(ref, reply)
         channel, _, ts = message_id.partition("/")
         try:
             await client.chat_update(channel=channel, ts=ts, text=payload["text"],
@@ -312,11 +321,15 @@ class SlackAdapter:
             raise DeliveryError("slack: a canvas needs a channel", permanent=True)
         return self._client(token), ref.channel
 
-    async def _prepare(self, ref: ConversationRef, reply: Reply) -> tuple[AsyncWebClient, Any]:
+    async def _prepare(
+        self, ref: ConversationRef, reply: Reply
+    ) -> tuple[AsyncWebClient, dict[str, Any], bytes]:
         token = await self.tokens.bot_token(ref.workspace)
         if not token:
             raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
         t = texts(reply.language or self.default_language)
-        return self._client(token), proactive_payload(reply, t("action.snooze"), t("slack.more"))
+        snooze, more = t("action.snooze"), t("slack.more")
+        return (self._client(token), proactive_payload(reply, snooze, more),
+                proactive_encoded(reply, snooze, more))  # fmt: skip

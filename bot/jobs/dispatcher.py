@@ -21,7 +21,7 @@ import random
 from collections.abc import Awaitable, Coroutine, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bot import observability
 from bot.canvas import CanvasDoc, CanvasPublisher, CanvasUnavailable, Published
@@ -83,6 +83,13 @@ def parse_reply(payload: str) -> Reply:
     if len(payload) > CACHED_PAYLOAD_CHARS:
         return Reply.from_json(json.loads(payload))
     return _parse_cached(payload)
+
+
+@functools.lru_cache(maxsize=16)
+def _reads_presence(kind: type) -> bool:
+    """Whether adapters of ``kind`` are a ``PresenceSource``: asked once per class, not on
+    every delivery (a runtime Protocol check walks the protocol's members each time)."""
+    return issubclass(kind, PresenceSource)
 
 
 @functools.lru_cache(maxsize=512)
@@ -230,14 +237,15 @@ class Dispatcher:
         again (for the welcome back)."""
         if row.person_id is None or row.kind not in HELD_WHILE_AWAY or ref.channel:
             return False
-        if not isinstance(adapter, PresenceSource):
+        if not _reads_presence(type(adapter)):
             return False
+        source = cast(PresenceSource, adapter)
         for user in filter(None, ref.extra.get(ABOUT, "").split(",")):  # whom a digest names
-            named = await adapter.presence(ConversationRef(ref.platform, ref.workspace, user=user))
+            named = await source.presence(ConversationRef(ref.platform, ref.workspace, user=user))
             if named is not None and named.away:
                 await _finish(self._named_away(row, ref, user, named))
                 return True
-        presence = await adapter.presence(ref)
+        presence = await source.presence(ref)
         if presence is None:
             return False
         return await _finish(self._record_presence(row, ref.platform, presence))

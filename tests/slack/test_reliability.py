@@ -145,6 +145,39 @@ async def test_transient_slack_errors_are_retried_later(world: SlackWorld) -> No
     assert len(world.fake.delivered("chat.postMessage")) == 2
 
 
+async def test_a_gateway_error_page_is_a_transient_failure(world: SlackWorld) -> None:
+    """A proxy's HTML 502 instead of Slack's JSON: the nudge waits for the next try (the
+    message says which status), it is neither lost nor a crash of the sender."""
+    await team(world)
+    world.fake.answer_raw("chat.postMessage", 502, "<html>Bad Gateway</html>", times=2)
+    await world.app.scheduler.tick()
+    async with world.app.uow() as uow:
+        pending = [m for m in await uow.outbox.outbox() if m.status == "pending"]
+    assert sorted(m.last_error for m in pending) == ["slack: http_502", "slack: http_502"]
+    world.clock.set(world.clock.now().replace(hour=world.clock.now().hour + 1))
+    await world.app.scheduler.tick()
+    assert sorted(c.args["channel"] for c in world.fake.delivered("chat.postMessage")) == [
+        "UINES003", "UOLAF002"
+    ]  # fmt: skip
+
+
+async def test_a_posted_body_is_the_message_as_slack_reads_it(world: SlackWorld) -> None:
+    """The encoded body (text and blocks encoded once per distinct message) is what the SDK's
+    would be: channel, text, blocks and a thread, with the bot token."""
+    from bot.messages import ConversationRef, Reply
+
+    ref = ConversationRef(platform="slack", workspace="T0001", channel="C0NEWCHAN",
+                          extra={"thread_ts": "1700000000.000100"})  # fmt: skip
+    for _ in range(2):  # the second from the cache
+        await world.adapter.send(ref, Reply(text='Sie "sagte": <b> & ü'))
+    first, second = world.fake.of("chat.postMessage")
+    assert first.args == second.args
+    assert first.args["channel"] == "C0NEWCHAN"
+    assert first.args["thread_ts"] == "1700000000.000100"
+    assert first.args["text"] == 'Sie "sagte": &lt;b&gt; &amp; ü'
+    assert first.args["blocks"][0]["type"] == "section"
+
+
 async def test_a_channel_message_joins_a_public_channel_it_is_not_in(world: SlackWorld) -> None:
     from bot.messages import ConversationRef, Reply
 
