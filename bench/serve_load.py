@@ -237,7 +237,7 @@ def free_port() -> int:
 def start_serve(url: str, api: str, port: int, tick: float, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": TOKEN,
            "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api, "PORT": str(port),
-           "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json",
+           "HOST": "127.0.0.1", "LOG_LEVEL": "INFO", "LOG_FORMAT": "json",  # as users run it
            "PILOT_TICK_SECONDS": str(tick), "PILOT_DEFAULT_LANGUAGE": "en"}  # fmt: skip
     exe = Path(sys.executable).with_name("pilot-coach")
     return subprocess.Popen([str(exe), "serve"], env=env, stdout=log.open("wb"),

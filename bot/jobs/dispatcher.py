@@ -18,6 +18,7 @@ import functools
 import json
 import logging
 import random
+import time
 from collections.abc import Awaitable, Coroutine, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -158,6 +159,7 @@ class Dispatcher:
         through it, so sending never waits for the slowest message of a batch."""
         queue: asyncio.Queue[Claimed | None] = asyncio.Queue(maxsize=CONCURRENCY * 2)
         delivered = 0
+        started = time.monotonic()
 
         async def claimer() -> None:
             while True:
@@ -190,6 +192,9 @@ class Dispatcher:
             done.set()
             self._wake.set()
             await _to_the_end(flusher)  # even when stopped: record what was sent
+            if delivered:  # one line per round; each message's own line is at DEBUG
+                log.info("dispatched delivered=%s seconds=%.1f", delivered,
+                         time.monotonic() - started)  # fmt: skip
         return delivered
 
     async def _deliver(self, row: Claimed) -> int:
@@ -227,7 +232,7 @@ class Dispatcher:
             async with self._flushed:
                 await self._flushed.wait_for(lambda: len(self._sent) < MAX_UNFLUSHED)
         observability.SENT.labels(ref.platform, row.kind).inc()
-        log.info("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
+        log.debug("delivered id=%s pilot=%s kind=%s platform=%s", row.id, row.pilot_id, row.kind,
                  ref.platform)  # fmt: skip
         return 1
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from sqlmodel import select
 
 from storage.tables import OutboxMessage, Pilot, Process
@@ -199,3 +201,24 @@ async def test_a_chart_is_uploaded_after_its_message(world: SlackWorld, tmp_path
                                     "files.getUploadURLExternal", "upload",
                                     "files.completeUploadExternal"]  # fmt: skip
     assert world.fake.of("files.completeUploadExternal")[0].args["channel_id"] == "DCLARA01"
+
+
+async def test_a_round_of_deliveries_is_one_info_line(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Monday's tens of thousands of messages are not as many log lines: the dispatcher
+    says at INFO how many it delivered per round, each message's own line is at DEBUG."""
+    await team(world)
+
+    async def sent() -> int:
+        async with world.app.uow() as uow:
+            rows = (await uow.session.exec(select(OutboxMessage))).all()
+        return sum(1 for m in rows if m.status == "sent")
+
+    before = await sent()
+    with caplog.at_level(logging.INFO, logger="pilot_coach"):
+        await world.app.scheduler.tick()
+    delivered = await sent() - before
+    assert delivered >= 2 and len(world.fake.delivered("chat.postMessage")) >= 2
+    lines = [r.getMessage() for r in caplog.records if r.name == "pilot_coach.delivery"]
+    assert [m.split(" seconds=")[0] for m in lines] == [f"dispatched delivered={delivered}"]
