@@ -15,6 +15,7 @@ from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from adapters.slack.delivery import (
     DmChannels,
     InstalledTokens,
+    ResponseUrls,
     SingleToken,
     Tokens,
     aim,
@@ -82,8 +83,8 @@ def build_slack_adapter(
         )
         aim(bolt.client, settings.slack_api_url)
         tokens = SingleToken(settings.slack_bot_token)
-    tracker, dms = Tracker(), DmChannels(store=StoredDms(uow))
-    Listeners(coach, Directory(), tracker, dms).register(bolt)
+    tracker, dms, answers = Tracker(), DmChannels(store=StoredDms(uow)), ResponseUrls()
+    Listeners(coach, Directory(), tracker, dms, answers).register(bolt)
     return SlackAdapter(
         bolt,
         coach=coach,
@@ -91,6 +92,7 @@ def build_slack_adapter(
         api_url=settings.slack_api_url,
         tracker=tracker,
         dms=dms,
+        answers=answers,
         logger=logger,
         app_token=settings.slack_app_token,
         http_enabled=bool(settings.slack_signing_secret),

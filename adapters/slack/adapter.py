@@ -29,6 +29,7 @@ from adapters.slack.canvases import publish_channel_canvas, publish_results_canv
 from adapters.slack.delivery import (
     DM_KEY,
     DmChannels,
+    ResponseUrls,
     Tokens,
     attach,
     body_of,
@@ -83,6 +84,7 @@ class SlackAdapter:
         tracker: Tracker,
         dms: DmChannels,
         logger: logging.Logger,
+        answers: ResponseUrls | None = None,
         app_token: str = "",
         http_enabled: bool = True,
         signing_secret: str = "",
@@ -94,6 +96,7 @@ class SlackAdapter:
         self.api_url = api_url
         self.tracker = tracker
         self.dms = dms
+        self.answers = answers
         self.logger = logger
         self.app_token = app_token
         self.http_enabled = http_enabled
@@ -183,6 +186,8 @@ class SlackAdapter:
             self._socket = None
         await self.tracker.drain()
         await self.dms.flush()
+        if self.answers is not None:
+            await self.answers.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -27,6 +27,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.messages import File, Image
 from bot.ports import DeliveryError
@@ -293,6 +294,30 @@ async def call_json(client: AsyncWebClient, method: str, body: bytes) -> dict[st
         failed.validate()  # type: ignore[no-untyped-call]  # raises SlackApiError
         return cast(dict[str, Any], data)
     raise DeliveryError(f"slack: {method} retried too often")
+
+
+RESPONSE_URL_TIMEOUT = 10.0  # seconds for one answer to a response_url
+
+
+class ResponseUrls:
+    """Answers to commands' and clicks' ``response_url`` over one pooled connection (slack_sdk's
+    webhook client with a shared session). bolt's ``respond`` opens a session, and with it a new
+    connection (a TLS handshake to hooks.slack.com), for every answer."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def send(self, url: str, body: Mapping[str, Any]) -> int:
+        """POST ``body`` to ``url``; the HTTP status (errors raise, as aiohttp's do)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        hook = AsyncWebhookClient(url, timeout=int(RESPONSE_URL_TIMEOUT), session=self._session)
+        return (await hook.send_dict(dict(body))).status_code
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 async def attach(client: AsyncWebClient, channel: str, file: File) -> None:

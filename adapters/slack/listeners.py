@@ -32,7 +32,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound as slack_in
-from adapters.slack.delivery import DmChannels, error_code, post, upload
+from adapters.slack.delivery import DmChannels, ResponseUrls, error_code, post, upload
 from adapters.slack.outbound import (
     MAX_BLOCKS,
     action_kind,
@@ -94,12 +94,14 @@ class Tracker:
 
 class Listeners:
     def __init__(
-        self, coach: Coach, directory: Directory, tracker: Tracker, dms: DmChannels
-    ) -> None:
+        self, coach: Coach, directory: Directory, tracker: Tracker, dms: DmChannels,
+        answers: ResponseUrls | None = None,
+    ) -> None:  # fmt: skip
         self.coach = coach
         self.directory = directory
         self.tracker = tracker
         self.dms = dms
+        self.answers = answers or ResponseUrls()
 
     def register(self, app: AsyncApp) -> None:
         app.command(re.compile(r"^/pilot"))(self.command)
@@ -146,8 +148,7 @@ class Listeners:
         """POST one answer to the ``response_url``; if that fails, to the outbox."""
         body = {**body, "replace_original": False}
         try:
-            response = await respond(**body)
-            status = response.status_code
+            status = await self.answers.send(str(respond.response_url), body)
             error = "" if 200 <= status < 300 else f"http_{status}"
         except Exception as exc:  # a timeout, a reset: the answer must not vanish
             error = type(exc).__name__

@@ -227,3 +227,38 @@ async def test_a_tick_with_nothing_due_reads_no_pilot(world: SlackWorld) -> None
         t in s for s in reads for t in ("role_assignments", "activity", "task_states", "metrics")
     ), reads
     assert all("next_due_at" in s for s in reads if "from pilots" in s), reads
+
+
+async def test_answers_to_response_urls_share_one_connection() -> None:
+    """A burst of answers goes over one pooled connection, not a connection (and a TLS
+    handshake to hooks.slack.com) each, as bolt's ``respond`` would open."""
+    from aiohttp import web
+
+    from adapters.slack.delivery import ResponseUrls
+
+    peers: list[Any] = []
+    bodies: list[Any] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        bodies.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/commands/T0001/{n}", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    answers = ResponseUrls()
+    try:
+        for n in range(5):
+            url = f"http://127.0.0.1:{port}/commands/T0001/{n}"
+            assert await answers.send(url, {"text": f"answer {n}"}) == 200
+    finally:
+        await answers.close()
+        await runner.cleanup()
+    assert [b["text"] for b in bodies] == [f"answer {n}" for n in range(5)]
+    assert len(set(peers)) == 1
