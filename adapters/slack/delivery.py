@@ -255,6 +255,7 @@ async def call_json(client: AsyncWebClient, method: str, body: bytes) -> dict[st
     url = client.base_url + method
     headers = {**client.headers, "Authorization": f"Bearer {client.token}", "Content-Type": _JSON}
     timeout = aiohttp.ClientTimeout(total=client.timeout)
+    tls: dict[str, Any] = {"ssl": client.ssl} if client.ssl is not None else {}
     state = RetryState()
     request: RetryRequest | None = None
     for _ in range(100):  # slack_sdk's bound of attempts
@@ -262,7 +263,8 @@ async def call_json(client: AsyncWebClient, method: str, body: bytes) -> dict[st
         retry: RetryResponse | None = None
         error: Exception | None = None
         try:
-            async with session.post(url, data=body, headers=headers, timeout=timeout) as res:
+            async with session.post(url, data=body, headers=headers, timeout=timeout,
+                                    proxy=client.proxy, **tls) as res:  # fmt: skip
                 status, answer = res.status, res.headers
                 try:
                     data = await res.json(content_type=None)
