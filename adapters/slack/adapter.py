@@ -96,7 +96,7 @@ class SlackAdapter:
         self.api_url = api_url
         self.tracker = tracker
         self.dms = dms
-        self.answers = answers
+        self.answers = answers or ResponseUrls()  # a command's answers (and their retries)
         self.logger = logger
         self.app_token = app_token
         self.http_enabled = http_enabled
@@ -186,8 +186,7 @@ class SlackAdapter:
             self._socket = None
         await self.tracker.drain()
         await self.dms.flush()
-        if self.answers is not None:
-            await self.answers.close()
+        await self.answers.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -202,10 +201,12 @@ class SlackAdapter:
         if ref.extra.get("response_url"):
             await self._respond(ref)
             return None
-        client, payload, prepared = await self._prepare(ref, reply)
-        encoded: bytes | None = prepared
+        client, payload = await self._prepare(ref, reply)
+        encoded: bytes | None = None  # the post's text and blocks, encoded once per message
         if ref.extra.get("rendered"):  # an answer that failed to send, as it was rendered
-            payload, encoded = json.loads(ref.extra["rendered"]), None
+            payload = json.loads(ref.extra["rendered"])
+        elif not ref.extra.get("ephemeral"):
+            encoded = proactive_encoded(reply, *self._labels(reply))
         try:
             if ref.extra.get("ephemeral") and ref.channel and ref.user:
                 await client.chat_postEphemeral(channel=ref.channel, user=ref.user, **payload)
@@ -258,15 +259,9 @@ class SlackAdapter:
 
     async def _respond(self, ref: ConversationRef) -> None:
         """POST a command's answer to its ``response_url`` again (valid 30 minutes)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._clients.clear()
         body = json.loads(ref.extra.get("rendered") or "{}")
         try:
-            async with self._session.post(
-                ref.extra["response_url"], json=body, timeout=aiohttp.ClientTimeout(total=10)
-            ) as response:
-                status = response.status
+            status = await self.answers.send(ref.extra["response_url"], body)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"slack: response_url {type(exc).__name__}") from None
         if status == 429 or status >= 500:
@@ -276,7 +271,7 @@ class SlackAdapter:
 
     async def update(self, ref: ConversationRef, message_id: str, reply: Reply) -> None:
         """chat.update of a message ``send`` posted (id ``channel/ts``); files stay as posted."""
-        client, payload, _ = await self._prepare(ref, reply)
+        client, payload = await self._prepare(ref, reply)
         channel, _, ts = message_id.partition("/")
         try:
             await client.chat_update(channel=channel, ts=ts, text=payload["text"],
@@ -328,13 +323,15 @@ class SlackAdapter:
 
     async def _prepare(
         self, ref: ConversationRef, reply: Reply
-    ) -> tuple[AsyncWebClient, dict[str, Any], bytes]:
+    ) -> tuple[AsyncWebClient, dict[str, Any]]:
         token = await self.tokens.bot_token(ref.workspace)
         if not token:
             raise DeliveryError(f"slack: no installation for team {ref.workspace}", permanent=True)
         if not ref.channel and not ref.user:
             raise DeliveryError("slack: reference without channel or user", permanent=True)
+        return self._client(token), proactive_payload(reply, *self._labels(reply))
+
+    def _labels(self, reply: Reply) -> tuple[str, str]:
+        """The snooze button's and the "more" line's words in the reply's language."""
         t = texts(reply.language or self.default_language)
-        snooze, more = t("action.snooze"), t("slack.more")
-        return (self._client(token), proactive_payload(reply, snooze, more),
-                proactive_encoded(reply, snooze, more))  # fmt: skip
+        return t("action.snooze"), t("slack.more")

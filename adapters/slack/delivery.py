@@ -306,14 +306,17 @@ class ResponseUrls:
     webhook client with a shared session). bolt's ``respond`` opens a session, and with it a new
     connection (a TLS handshake to hooks.slack.com), for every answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = RESPONSE_URL_TIMEOUT) -> None:
+        self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
 
     async def send(self, url: str, body: Mapping[str, Any]) -> int:
-        """POST ``body`` to ``url``; the HTTP status (errors raise, as aiohttp's do)."""
+        """POST ``body`` to ``url``; the HTTP status (errors raise, as aiohttp's do: a timeout
+        after ``timeout`` seconds)."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        hook = AsyncWebhookClient(url, timeout=int(RESPONSE_URL_TIMEOUT), session=self._session)
+            # the webhook client applies its own timeout only to a session it makes itself
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(self._timeout))
+        hook = AsyncWebhookClient(url, session=self._session)
         return (await hook.send_dict(dict(body))).status_code
 
     async def close(self) -> None:

@@ -262,3 +262,32 @@ async def test_answers_to_response_urls_share_one_connection() -> None:
         await runner.cleanup()
     assert [b["text"] for b in bodies] == [f"answer {n}" for n in range(5)]
     assert len(set(peers)) == 1
+
+
+async def test_an_answer_that_hangs_times_out() -> None:
+    """A ``response_url`` that never answers raises within the timeout (the listener then
+    queues the answer in the outbox), not after aiohttp's five-minute default."""
+    from aiohttp import web
+
+    from adapters.slack.delivery import ResponseUrls
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(3)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/commands/T0001/1", hang)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    answers = ResponseUrls(timeout=0.3)
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(TimeoutError):
+            await answers.send(f"http://127.0.0.1:{port}/commands/T0001/1", {"text": "hi"})
+        assert asyncio.get_running_loop().time() - started < 2
+    finally:
+        await answers.close()
+        await runner.cleanup()
