@@ -5,23 +5,27 @@ a Monday costs one Slack call per nudge once the DM channels are known."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from aiohttp import web
 from sqlalchemy import event
 from sqlmodel import select
 
 from adapters.slack import people
+from adapters.slack.delivery import ResponseUrls
 from storage.tables import OutboxMessage, Person, Pilot
 from tests.slack.conftest import running, slack_settings
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.world import SlackWorld
 
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 CLARA, OLAF, INES = "UCLARA01", "UOLAF002", "UINES003"
 
 
@@ -229,13 +233,26 @@ async def test_a_tick_with_nothing_due_reads_no_pilot(world: SlackWorld) -> None
     assert all("next_due_at" in s for s in reads if "from pilots" in s), reads
 
 
+@contextlib.asynccontextmanager
+async def hooks_at(handler: Handler) -> AsyncIterator[str]:
+    """A local stand-in for hooks.slack.com: ``handler`` answers POSTs to
+    ``/commands/T0001/{n}``; yields the URL without ``{n}``."""
+    app = web.Application()
+    app.router.add_post("/commands/T0001/{n}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}/commands/T0001/"
+    finally:
+        await runner.cleanup()
+
+
 async def test_answers_to_response_urls_share_one_connection() -> None:
     """A burst of answers goes over one pooled connection, not a connection (and a TLS
     handshake to hooks.slack.com) each, as bolt's ``respond`` would open."""
-    from aiohttp import web
-
-    from adapters.slack.delivery import ResponseUrls
-
     peers: list[Any] = []
     bodies: list[Any] = []
 
@@ -245,21 +262,13 @@ async def test_answers_to_response_urls_share_one_connection() -> None:
         bodies.append(await request.json())
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/commands/T0001/{n}", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     answers = ResponseUrls()
-    try:
-        for n in range(5):
-            url = f"http://127.0.0.1:{port}/commands/T0001/{n}"
-            assert await answers.send(url, {"text": f"answer {n}"}) == 200
-    finally:
-        await answers.close()
-        await runner.cleanup()
+    async with hooks_at(hook) as base:
+        try:
+            for n in range(5):
+                assert await answers.send(f"{base}{n}", {"text": f"answer {n}"}) == 200
+        finally:
+            await answers.close()
     assert [b["text"] for b in bodies] == [f"answer {n}" for n in range(5)]
     assert len(set(peers)) == 1
 
@@ -267,27 +276,17 @@ async def test_answers_to_response_urls_share_one_connection() -> None:
 async def test_an_answer_that_hangs_times_out() -> None:
     """A ``response_url`` that never answers raises within the timeout (the listener then
     queues the answer in the outbox), not after aiohttp's five-minute default."""
-    from aiohttp import web
-
-    from adapters.slack.delivery import ResponseUrls
 
     async def hang(request: web.Request) -> web.Response:
         await asyncio.sleep(3)
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/commands/T0001/1", hang)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     answers = ResponseUrls(timeout=0.3)
-    started = asyncio.get_running_loop().time()
-    try:
-        with pytest.raises(TimeoutError):
-            await answers.send(f"http://127.0.0.1:{port}/commands/T0001/1", {"text": "hi"})
-        assert asyncio.get_running_loop().time() - started < 2
-    finally:
-        await answers.close()
-        await runner.cleanup()
+    async with hooks_at(hang) as base:
+        started = asyncio.get_running_loop().time()
+        try:
+            with pytest.raises(TimeoutError):
+                await answers.send(f"{base}1", {"text": "hi"})
+            assert asyncio.get_running_loop().time() - started < 2
+        finally:
+            await answers.close()
